@@ -8,8 +8,9 @@ export type Modality = 'spectrum' | 'lightcurve' | 'alert';
 
 export interface SpectrumContent {
   wavelengths: number[];
-  fluxes: number[];
-  errors?: number[];
+  /** null marks a missing value, kept so that the datapoint is exactly what was received. */
+  fluxes: (number | null)[];
+  errors?: (number | null)[];
   observedAt?: string;
   instrument?: string;
   redshift?: number;

@@ -1,0 +1,152 @@
+/**
+ * Shared JSON Schemas: registered once with `addSchema`, referenced by `$ref` from the routes, and emitted as
+ * OpenAPI components. They are the single source of request validation, response serialisation and docs.
+ */
+const number = { type: 'number' } as const;
+const string = { type: 'string' } as const;
+const probabilities = { type: 'object', additionalProperties: number } as const;
+
+export const confidenceResultSchema = {
+  $id: 'ConfidenceAwareResult',
+  type: 'object',
+  description: 'The five-component confidence-aware output, the anomaly score and the decision (see README "The output")',
+  properties: {
+    prediction: {
+      type: 'object',
+      properties: {
+        class: string, coarseClass: string, probability: number, coarseProbability: number,
+        probabilities, coarseProbabilities: probabilities,
+      },
+      required: ['class', 'coarseClass', 'probability', 'probabilities'],
+    },
+    conformal: {
+      type: 'object',
+      properties: {
+        pValue: number, pWrong: number, calibrationSize: { type: 'integer' },
+        adMcp: {
+          type: 'object',
+          properties: {
+            quintile: { type: 'integer' }, score: number, threshold: number, fires: { type: 'boolean' },
+            fallback: { type: 'boolean' }, pValue: number, calibrationSize: { type: 'integer' },
+          },
+        },
+      },
+      required: ['pValue', 'pWrong'],
+    },
+    predictionSet: {
+      type: 'object',
+      properties: {
+        alpha: number, method: string, qhat: number, classes: { type: 'array', items: string },
+        size: { type: 'integer' }, empty: { type: 'boolean' },
+      },
+      required: ['alpha', 'classes', 'size', 'empty'],
+    },
+    intervals: {
+      type: 'array',
+      items: { type: 'object', properties: { class: string, mean: number, std: number, lower: number, upper: number } },
+    },
+    uncertainty: { type: 'object', properties: { total: number, aleatoric: number, epistemic: number, unit: string } },
+    anomaly: { type: 'object', properties: { score: number, threshold: number, scores: probabilities } },
+    decision: {
+      type: 'object',
+      properties: { value: { type: 'string', enum: ['COMMIT', 'ABSTAIN', 'ALERT'] }, reason: string, tauAbstain: number, tauAD: number },
+    },
+  },
+  required: ['prediction', 'conformal', 'predictionSet', 'intervals', 'uncertainty', 'anomaly', 'decision'],
+} as const;
+
+export const classificationSchema = {
+  $id: 'Classification',
+  type: 'object',
+  properties: {
+    id: string,
+    jobId: string,
+    objectId: string,
+    traceId: string,
+    model: { type: 'object', properties: { name: string, version: string } },
+    datapointIds: { type: 'array', items: string },
+    options: { type: 'object', properties: { alpha: number } },
+    result: { $ref: 'ConfidenceAwareResult#' },
+    createdAt: { type: 'string', format: 'date-time' },
+    links: { type: 'object', additionalProperties: string },
+  },
+  required: ['id', 'jobId', 'objectId', 'traceId', 'model', 'result', 'createdAt'],
+} as const;
+
+export const jobSchema = {
+  $id: 'Job',
+  type: 'object',
+  properties: {
+    id: string,
+    objectId: string,
+    modality: { type: 'string', enum: ['spectrum', 'lightcurve', 'alert'] },
+    datapointIds: { type: 'array', items: string },
+    options: { type: 'object', properties: { alpha: number, model: string } },
+    status: { type: 'string', enum: ['queued', 'running', 'completed', 'failed'] },
+    attempts: { type: 'integer' },
+    history: { type: 'array', items: { type: 'object', properties: { status: string, at: string, detail: string } } },
+    error: { type: 'object', properties: { title: string, detail: string } },
+    classificationId: string,
+    leaseUntil: string,
+    createdAt: string,
+    updatedAt: string,
+    links: { type: 'object', additionalProperties: string },
+  },
+  required: ['id', 'objectId', 'status', 'attempts', 'createdAt'],
+} as const;
+
+export const objectSchema = {
+  $id: 'AstroObject',
+  type: 'object',
+  properties: {
+    objectId: string,
+    aliases: { type: 'array', items: string },
+    firstSeen: string,
+    lastSeen: string,
+    journal: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { at: string, event: string, jobId: string, traceId: string, classificationId: string, detail: string },
+      },
+    },
+    links: { type: 'object', additionalProperties: string },
+  },
+  required: ['objectId', 'firstSeen', 'lastSeen', 'journal'],
+} as const;
+
+export const traceSchema = {
+  $id: 'Trace',
+  type: 'object',
+  description: 'What determines a result apart from the input and runtime options; its id is the SHA-256 of the canonical JSON of `content`',
+  properties: {
+    id: string,
+    content: { type: 'object', additionalProperties: true },
+    createdAt: string,
+  },
+  required: ['id', 'content'],
+} as const;
+
+export const classificationPageSchema = {
+  $id: 'ClassificationPage',
+  type: 'object',
+  properties: {
+    items: { type: 'array', items: { $ref: 'Classification#' } },
+    pageInfo: { type: 'object', properties: { hasNextPage: { type: 'boolean' }, endCursor: string }, required: ['hasNextPage'] },
+  },
+  required: ['items', 'pageInfo'],
+} as const;
+
+export const pageQuerySchema = {
+  type: 'object',
+  properties: {
+    first: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    after: { type: 'string', maxLength: 512 },
+  },
+  additionalProperties: false,
+} as const;
+
+export const sharedSchemas = [confidenceResultSchema, classificationSchema, jobSchema, objectSchema, traceSchema, classificationPageSchema];
+
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } }]));
