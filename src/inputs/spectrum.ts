@@ -67,9 +67,33 @@ const headerKeys = {
   redshift: ['REDSHIFT', 'Z'],
 } as const;
 
+const columnNames: Record<string, 'wavelength' | 'flux' | 'error'> = {
+  wavelength: 'wavelength', wavelengths: 'wavelength', wave: 'wavelength', wl: 'wavelength', lambda: 'wavelength', lam: 'wavelength',
+  flux: 'flux', fluxes: 'flux', fl: 'flux', f: 'flux', flam: 'flux',
+  error: 'error', errors: 'error', err: 'error', fluxerr: 'error', flux_err: 'error', sigma: 'error', e: 'error',
+};
+
+interface ColumnLayout {
+  wavelength: number;
+  flux: number;
+  error?: number;
+  width: number;
+}
+
+/** Reads a column-name line ("wavelengths,fluxes,instrument_id" or "# wl fl err"); undefined if it is not one. */
+function layoutFromNames(fields: string[]): ColumnLayout | undefined {
+  const roles = fields.map((f) => columnNames[f.toLowerCase().replace(/^#/, '')]);
+  const wavelength = roles.indexOf('wavelength');
+  const flux = roles.indexOf('flux');
+  if (wavelength < 0 || flux < 0) return undefined;
+  const error = roles.indexOf('error');
+  return { wavelength, flux, ...(error >= 0 ? { error } : {}), width: fields.length };
+}
+
 /**
- * Two or three whitespace- or comma-separated numeric columns (wavelength, flux[, error]); `#` lines may carry
- * FITS-like `KEY = value` or `KEY: value` headers; one non-numeric column-name line is allowed. Explicit
+ * Numeric columns separated by whitespace, commas or semicolons. Without a column-name line: wavelength,
+ * flux and optionally error. A column-name line (plain or after `#`) picks the columns by name and lets
+ * others be ignored. `#` lines may also carry FITS-like `KEY = value` or `KEY: value` headers. Explicit
  * metadata (query parameters) wins over headers.
  */
 export function spectrumFromAscii(text: string, explicit: AsciiMetadata, limits: SpectrumLimits): ParsedSpectrum {
@@ -77,8 +101,8 @@ export function spectrumFromAscii(text: string, explicit: AsciiMetadata, limits:
   const wavelengths: number[] = [];
   const fluxes: number[] = [];
   const errors: number[] = [];
-  let columns = 0;
-  let sawColumnNames = false;
+  let layout: ColumnLayout | undefined;
+  const unreadable = (line: number, detail: string) => new InputError('Unreadable spectrum', [{ pointer: `/line/${line}`, detail }], 400);
   const lines = text.split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index].trim();
@@ -86,35 +110,33 @@ export function spectrumFromAscii(text: string, explicit: AsciiMetadata, limits:
     if (line.startsWith('#')) {
       const match = /^#\s*([A-Za-z][\w-]*)\s*[=:]\s*(.*?)\s*(\/.*)?$/.exec(line);
       if (match) header.set(match[1].toUpperCase(), match[2].replace(/^'(.*)'$/, '$1').trim());
+      else if (!layout && wavelengths.length === 0) layout = layoutFromNames(line.slice(1).trim().split(/[\s,;]+/));
       continue;
     }
     const fields = line.split(/[\s,;]+/);
     const numbers = fields.map(parseNumber);
     if (numbers.some((n) => n === undefined)) {
-      if (!sawColumnNames && wavelengths.length === 0) {
-        sawColumnNames = true;
+      const named = wavelengths.length === 0 ? layoutFromNames(fields) : undefined;
+      if (named) {
+        layout = named;
         continue;
       }
-      throw new InputError('Unreadable spectrum', [
-        { pointer: `/line/${index + 1}`, detail: `is not numeric: "${line.slice(0, 80)}"` },
-      ], 400);
+      throw unreadable(index + 1, `is not numeric: "${line.slice(0, 80)}"`);
     }
-    if (fields.length < 2 || fields.length > 3) {
-      throw new InputError('Unreadable spectrum', [
-        { pointer: `/line/${index + 1}`, detail: `has ${fields.length} columns; expected wavelength, flux and optionally error` },
-      ], 400);
+    if (!layout) {
+      if (fields.length < 2 || fields.length > 3) {
+        throw unreadable(index + 1, `has ${fields.length} columns; expected wavelength, flux and optionally error (or a line naming the columns)`);
+      }
+      layout = { wavelength: 0, flux: 1, ...(fields.length === 3 ? { error: 2 } : {}), width: fields.length };
     }
-    if (columns === 0) columns = fields.length;
-    if (fields.length !== columns) {
-      throw new InputError('Unreadable spectrum', [
-        { pointer: `/line/${index + 1}`, detail: `has ${fields.length} columns where earlier lines have ${columns}` },
-      ], 400);
+    if (fields.length !== layout.width) {
+      throw unreadable(index + 1, `has ${fields.length} columns where ${layout.width} are expected`);
     }
-    wavelengths.push(numbers[0]!);
-    fluxes.push(numbers[1]!);
-    if (columns === 3) errors.push(numbers[2]!);
+    wavelengths.push(numbers[layout.wavelength]!);
+    fluxes.push(numbers[layout.flux]!);
+    if (layout.error !== undefined) errors.push(numbers[layout.error]!);
   }
-  const content = validateSpectrum({ wavelengths, fluxes, errors: columns === 3 ? errors : undefined }, limits);
+  const content = validateSpectrum({ wavelengths, fluxes, errors: layout?.error !== undefined ? errors : undefined }, limits);
   const fromHeader = (keys: readonly string[]) => keys.map((k) => header.get(k)).find((v) => v !== undefined && v !== '');
   const headerRedshift = fromHeader(headerKeys.redshift);
   return {

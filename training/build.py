@@ -1,0 +1,127 @@
+"""One entry point: rebuild the spectrum-astranet artifact from ../shared/data with fixed seeds.
+
+    /usr/bin/python3 -m training.build [--data ../shared/data] [--stages all|data,train,export,sentinel,calibrate,golden,card]
+
+The data root may also come from $CANDELA_DATA. Intermediate results are cached under training/work/
+(git-ignored); delete it for a clean rebuild.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+WORK = os.path.join(HERE, "work")
+NAME, VERSION = "spectrum-astranet", "0.1.0"
+OUTDIR = os.path.join(REPO, "artifacts", NAME, VERSION)
+SPLIT_SEED = 20261123
+DATA_SEED = 1234
+MEMBER_SEEDS = [11, 22, 33]
+EPOCHS = 7
+STAGES = ["data", "train", "export", "sentinel", "calibrate", "golden", "card"]
+
+
+def log(msg):
+    line = f"[{time.strftime('%H:%M:%S', time.gmtime())}] {msg}"
+    print(line, flush=True)
+    with open(os.path.join(WORK, "build.log"), "a") as fh:
+        fh.write(line + "\n")
+
+
+def status(msg):
+    with open(os.path.join(HERE, "STATUS.md"), "a") as fh:
+        fh.write(f"- {time.strftime('%H:%M', time.gmtime())} {msg}\n")
+
+
+def data_root(arg):
+    root = arg or os.environ.get("CANDELA_DATA") or os.path.join(REPO, "..", "shared", "data")
+    return os.path.normpath(root)
+
+
+def stage_data(root):
+    from .data import load_all, load_galaxies
+    from .datasets import build_sets, make_splits
+    t = time.time()
+    bank = load_all(root)
+    gals = load_galaxies(root)
+    split = make_splits(bank, SPLIT_SEED)
+    sets = build_sets(bank, gals, split, DATA_SEED)
+    with open(os.path.join(WORK, "data.pkl"), "wb") as fh:
+        pickle.dump({"split": split, "sets": sets}, fh, protocol=4)
+    log(f"data: {len(bank)} spectra, sets " + ", ".join(f"{k}={len(v[0])}" for k, v in sets.items())
+        + f" ({time.time() - t:.0f}s)")
+
+
+def load_data():
+    with open(os.path.join(WORK, "data.pkl"), "rb") as fh:
+        return pickle.load(fh)
+
+
+def stage_train():
+    from .train import train_member
+    d = load_data()
+    sets = d["sets"]
+    hist = {}
+    t = time.time()
+    for s in MEMBER_SEEDS:
+        path = os.path.join(WORK, f"member_{s}.pt")
+        if os.path.exists(path):
+            log(f"member {s}: cached")
+            continue
+        m, h = train_member(s, sets["train"], sets["val_comb"], epochs=EPOCHS, log=log)
+        torch.save({"state": m.state_dict(), "hist": h}, path)
+        hist[s] = h
+    log(f"train: done ({time.time() - t:.0f}s)")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=None, help="data root (default $CANDELA_DATA or ../shared/data)")
+    ap.add_argument("--stages", default="all")
+    a = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    os.makedirs(WORK, exist_ok=True)
+    os.makedirs(OUTDIR, exist_ok=True)
+    root = data_root(a.data)
+    stages = STAGES if a.stages == "all" else a.stages.split(",")
+    t0 = time.time()
+    for st in stages:
+        ts = time.time()
+        if st == "data":
+            stage_data(root)
+        elif st == "train":
+            stage_train()
+        elif st == "export":
+            from .export_onnx import stage_export
+            stage_export(WORK, OUTDIR, MEMBER_SEEDS, log)
+        elif st == "sentinel":
+            from .sentinel import stage_sentinel
+            stage_sentinel(WORK, OUTDIR, log)
+        elif st == "calibrate":
+            from .calibrate import stage_calibrate
+            stage_calibrate(WORK, OUTDIR, log)
+        elif st == "golden":
+            from .golden import stage_golden
+            stage_golden(root, WORK, OUTDIR, REPO, log)
+        elif st == "card":
+            from .card import stage_card
+            stage_card(root, WORK, OUTDIR, log)
+        else:
+            raise SystemExit(f"unknown stage {st}")
+        with open(os.path.join(WORK, f"stage_{st}.time"), "w") as fh:
+            fh.write(str(time.time() - ts))
+        status(f"stage {st} finished ({time.time() - ts:.0f}s)")
+    log(f"build: {','.join(stages)} in {time.time() - t0:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

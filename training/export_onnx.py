@@ -1,0 +1,66 @@
+"""Export all members as ONE ONNX graph (opset 17, dynamic batch) and save torch outputs on the
+held-out sets for the later stages."""
+from __future__ import annotations
+
+import os
+import pickle
+
+import numpy as np
+import onnx
+import torch
+
+from .model import Ensemble, SpecNet
+
+INPUTS = ["x", "meta"]
+OUTPUTS = ["fine_probs", "coarse_probs", "embedding", "fine_logits"]
+
+
+def load_ensemble(work, seeds):
+    members = []
+    for s in seeds:
+        m = SpecNet()
+        m.load_state_dict(torch.load(os.path.join(work, f"member_{s}.pt"))["state"])
+        m.eval()
+        members.append(m)
+    ens = Ensemble(members)
+    ens.eval()
+    return ens
+
+
+def run_ensemble(ens, X, M, bs=512):
+    outs = [[], [], [], []]
+    with torch.no_grad():
+        for i in range(0, len(X), bs):
+            r = ens(torch.from_numpy(X[i:i + bs]), torch.from_numpy(M[i:i + bs]))
+            for k in range(4):
+                outs[k].append(r[k].numpy())
+    return {n: np.concatenate(o) for n, o in zip(OUTPUTS, outs)}
+
+
+def export(ens, path, length):
+    x = torch.zeros(2, 3, length)
+    x[:, 2] = 1
+    meta = torch.zeros(2, 4)
+    torch.onnx.export(ens, (x, meta), path, input_names=INPUTS, output_names=OUTPUTS, opset_version=17,
+                      dynamic_axes={n: {0: "batch"} for n in INPUTS + OUTPUTS}, do_constant_folding=True)
+    model = onnx.load(path)
+    onnx.checker.check_model(model)
+    model.doc_string = "spectrum-astranet classifier: all ensemble members in one graph"
+    onnx.save(model, path)
+
+
+def stage_export(work, outdir, seeds, log):
+    from .preprocess import LENGTH
+    ens = load_ensemble(work, seeds)
+    path = os.path.join(outdir, "classifier.onnx")
+    export(ens, path, LENGTH)
+    log(f"export: {path} ({os.path.getsize(path) / 1e6:.2f} MB)")
+    with open(os.path.join(work, "data.pkl"), "rb") as fh:
+        d = pickle.load(fh)
+    outs = {}
+    for name in ["val_ref", "val_comb", "train_fit", "cal", "test", "rareA", "rareB"]:
+        X, M = d["sets"][name][0], d["sets"][name][1]
+        outs[name] = run_ensemble(ens, X, M)
+    with open(os.path.join(work, "outputs.pkl"), "wb") as fh:
+        pickle.dump(outs, fh, protocol=4)
+    log("export: ensemble outputs saved for " + ", ".join(outs))
