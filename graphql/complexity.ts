@@ -1,6 +1,8 @@
 /**
  * Query cost limit: every field costs 1, and a field that takes `first` multiplies the cost of what it
- * selects by that page size. Depth is limited separately by mercurius (`queryDepth`).
+ * selects by that page size (the largest page, 100, when the size is a variable: the rule runs once per
+ * query text, before variables are known, so that mercurius can cache it). Depth is limited separately by
+ * mercurius (`queryDepth`).
  */
 import {
   GraphQLError,
@@ -13,8 +15,9 @@ import {
 } from 'graphql';
 
 const defaultPage = 20;
+const largestPage = 100;
 
-export function complexityRule(maxCost: number, variables: Record<string, unknown> = {}) {
+export function complexityRule(maxCost: number) {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of context.getDocument().definitions) {
@@ -22,9 +25,9 @@ export function complexityRule(maxCost: number, variables: Record<string, unknow
     }
     const pageSize = (field: FieldNode): number => {
       const first = field.arguments?.find((a) => a.name.value === 'first');
-      if (!first) return 1;
+      if (!first) return field.name.value === 'classifications' ? defaultPage : 1;
       if (first.value.kind === Kind.INT) return Number(first.value.value);
-      if (first.value.kind === Kind.VARIABLE) return Number(variables[first.value.name.value] ?? defaultPage);
+      if (first.value.kind === Kind.VARIABLE) return largestPage;
       return defaultPage;
     };
     const cost = (selectionSet: SelectionSetNode | undefined, seen: Set<string>): number => {

@@ -15,7 +15,7 @@ const graphqlPlugin: FastifyPluginAsync = async (app) => {
     graphiql: true,
     subscription: true,
     queryDepth: service.config.GRAPHQL_MAX_DEPTH,
-    validationRules: ({ variables }) => [complexityRule(service.config.GRAPHQL_MAX_COMPLEXITY, variables)],
+    validationRules: [complexityRule(service.config.GRAPHQL_MAX_COMPLEXITY)],
   });
 
   const unsubscribe = service.events.subscribe((event) => {

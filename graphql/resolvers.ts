@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { withFilter } from 'mercurius';
+import mercurius from 'mercurius';
 import type { Service } from '../src/service.js';
 import type { Classification, ClassificationFilter, Job, Trace } from '../src/provenance/records.js';
 
@@ -65,7 +65,7 @@ export function resolvers(service: Service) {
     },
     Subscription: {
       classificationCompleted: {
-        subscribe: withFilter(
+        subscribe: mercurius.withFilter(
           (_: unknown, __: { objectId?: string }, { pubsub }: { pubsub: { subscribe(topic: string): Promise<unknown> } }) => pubsub.subscribe(completedTopic),
           (payload: { classificationCompleted: Classification }, args: { objectId?: string }) =>
             !args.objectId || payload.classificationCompleted.objectId === args.objectId,

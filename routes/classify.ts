@@ -7,27 +7,6 @@ import type { LoadedModel } from '../src/inference/spectrum-model.js';
 import { submitSpectrum } from '../src/intake.js';
 import { problemResponses } from './schemas.js';
 
-const nullableNumber = { type: ['number', 'null'] } as const;
-const maxPoints = 200_000;
-
-export const skyPortalSpectrumSchema = {
-  $id: 'SkyPortalSpectrum',
-  type: 'object',
-  description: 'A spectrum as SkyPortal serialises it (observer frame, wavelengths in Å). Other SkyPortal fields are accepted and ignored.',
-  properties: {
-    wavelengths: { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: maxPoints },
-    fluxes: { type: 'array', items: nullableNumber, minItems: 1, maxItems: maxPoints, description: 'null marks a missing value' },
-    errors: { type: ['array', 'null'], items: nullableNumber, maxItems: maxPoints },
-    obj_id: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\s/?#]+$' },
-    observed_at: { type: 'string', maxLength: 64 },
-    instrument: { type: 'string', maxLength: 200 },
-    instrument_name: { type: 'string', maxLength: 200 },
-    redshift: { type: ['number', 'null'], minimum: 0, maximum: 12 },
-    phase: { type: ['number', 'null'], minimum: -1000, maximum: 10000, description: 'days from peak' },
-  },
-  required: ['wavelengths', 'fluxes'],
-} as const;
-
 const querystring = {
   type: 'object',
   properties: {
@@ -71,7 +50,6 @@ function limitsOf(model: LoadedModel): SpectrumLimits {
 }
 
 const classifyRoutes: FastifyPluginAsync = async (app) => {
-  app.addSchema(skyPortalSpectrumSchema);
   const { store, events, queue, models, config, metrics } = app.candela;
 
   app.post<{ Querystring: ClassifyQuery; Body: SkyPortalSpectrum | string }>('/classify', {

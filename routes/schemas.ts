@@ -6,6 +6,28 @@ const number = { type: 'number' } as const;
 const string = { type: 'string' } as const;
 const probabilities = { type: 'object', additionalProperties: number } as const;
 
+const nullableNumber = { type: ['number', 'null'] } as const;
+const maxPoints = 200_000;
+
+export const skyPortalSpectrumSchema = {
+  $id: 'SkyPortalSpectrum',
+  type: 'object',
+  description: 'A spectrum as SkyPortal serialises it (observer frame, wavelengths in Å). Other SkyPortal fields are accepted and ignored.',
+  properties: {
+    wavelengths: { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: maxPoints },
+    fluxes: { type: 'array', items: nullableNumber, minItems: 1, maxItems: maxPoints, description: 'null marks a missing value' },
+    errors: { type: ['array', 'null'], items: nullableNumber, maxItems: maxPoints },
+    obj_id: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\s/?#]+$' },
+    observed_at: { type: 'string', maxLength: 64 },
+    instrument: { type: 'string', maxLength: 200 },
+    instrument_name: { type: 'string', maxLength: 200 },
+    redshift: { type: ['number', 'null'], minimum: 0, maximum: 12 },
+    phase: { type: ['number', 'null'], minimum: -1000, maximum: 10000, description: 'days from peak' },
+  },
+  required: ['wavelengths', 'fluxes'],
+} as const;
+
+
 export const confidenceResultSchema = {
   $id: 'ConfidenceAwareResult',
   type: 'object',
@@ -146,7 +168,7 @@ export const pageQuerySchema = {
   additionalProperties: false,
 } as const;
 
-export const sharedSchemas = [confidenceResultSchema, classificationSchema, jobSchema, objectSchema, traceSchema, classificationPageSchema];
+export const sharedSchemas = [skyPortalSpectrumSchema, confidenceResultSchema, classificationSchema, jobSchema, objectSchema, traceSchema, classificationPageSchema];
 
 export const problemResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } }]));

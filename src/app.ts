@@ -14,6 +14,7 @@ import objectRoutes from '../routes/objects.js';
 import traceRoutes from '../routes/traces.js';
 import { sharedSchemas } from '../routes/schemas.js';
 import { problemSchema, registerProblemHandlers } from './http/problem.js';
+import { validatorCompiler } from './http/validation.js';
 import type { Service } from './service.js';
 
 declare module 'fastify' {
@@ -26,7 +27,6 @@ export async function buildApp(service: Service): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: service.log as FastifyBaseLogger,
     bodyLimit: service.config.BODY_LIMIT_BYTES,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.decorate('candela', service);
@@ -40,6 +40,7 @@ export async function buildApp(service: Service): Promise<FastifyInstance> {
 
   app.addSchema(problemSchema);
   for (const schema of sharedSchemas) app.addSchema(schema);
+  app.setValidatorCompiler(validatorCompiler([problemSchema, ...sharedSchemas]));
 
   await app.register(swagger, {
     openapi: {

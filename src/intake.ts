@@ -21,8 +21,9 @@ export interface IntakeRequest {
 
 export async function submitSpectrum(store: ProvenanceStore, queue: JobQueue, request: IntakeRequest): Promise<Job> {
   preprocessSpectrum(request.spectrum.content, request.model.card.input.preprocessing);
-  const datapointId = contentHash({ modality: 'spectrum', content: request.spectrum.content });
-  const objectId = request.spectrum.objectId ?? `anon-${datapointId.slice(0, 16)}`;
+  const objectId = request.spectrum.objectId ?? `anon-${contentHash(request.spectrum.content).slice(0, 16)}`;
+  // A datapoint is this measurement of this object: the same spectrum sent for two objects is two datapoints.
+  const datapointId = contentHash({ objectId, modality: 'spectrum', content: request.spectrum.content });
   const datapoint: Datapoint = {
     id: datapointId,
     objectId,

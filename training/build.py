@@ -20,14 +20,15 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-WORK = os.path.join(HERE, "work")
+WORK = os.environ.get("CANDELA_WORK") or os.path.join(HERE, "work")
 NAME, VERSION = "spectrum-astranet", "0.1.0"
-OUTDIR = os.path.join(REPO, "artifacts", NAME, VERSION)
+OUTDIR = os.environ.get("CANDELA_OUT") or os.path.join(REPO, "artifacts", NAME, VERSION)
+GOLDEN_DIR = os.environ.get("CANDELA_GOLDEN_DIR") or os.path.join(REPO, "test", "golden")
 SPLIT_SEED = 20261123
 DATA_SEED = 1234
 MEMBER_SEEDS = [11, 22, 33]
 EPOCHS = 7
-STAGES = ["data", "train", "export", "sentinel", "calibrate", "golden", "card"]
+STAGES = ["data", "train", "export", "sentinel", "calibrate", "golden", "check", "card"]
 
 
 def log(msg):
@@ -83,6 +84,18 @@ def stage_train():
     log(f"train: done ({time.time() - t:.0f}s)")
 
 
+def stage_check():
+    """ONNX Runtime (node, onnxruntime-node) vs the Python outputs; writes work/ort_check.json."""
+    import subprocess
+    golden = os.path.join(GOLDEN_DIR, f"{NAME}-{VERSION}.json")
+    cmd = ["node", os.path.join(HERE, "check_onnx.mjs"), OUTDIR, golden, os.path.join(WORK, "check_inputs.json"),
+           os.path.join(WORK, "ort_check.json")]
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    log("check: " + (r.stdout[-3000:] + r.stderr[-2000:]).strip())
+    if r.returncode != 0:
+        raise SystemExit("ONNX Runtime check failed")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None, help="data root (default $CANDELA_DATA or ../shared/data)")
@@ -111,7 +124,9 @@ def main(argv=None):
             stage_calibrate(WORK, OUTDIR, log)
         elif st == "golden":
             from .golden import stage_golden
-            stage_golden(root, WORK, OUTDIR, REPO, log)
+            stage_golden(root, WORK, OUTDIR, GOLDEN_DIR, log)
+        elif st == "check":
+            stage_check()
         elif st == "card":
             from .card import stage_card
             stage_card(root, WORK, OUTDIR, log)

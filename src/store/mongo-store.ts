@@ -547,7 +547,13 @@ export class MongoStore implements ProvenanceStore {
 export async function supportsTransactions(conn: Connection): Promise<boolean> {
   const db = conn.db;
   if (!db) return false;
-  const hello = (await db.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
+  type Hello = { setName?: string; msg?: string };
+  let hello: Hello;
+  try {
+    hello = (await db.admin().command({ hello: 1 })) as Hello;
+  } catch {
+    hello = (await db.admin().command({ isMaster: 1 })) as Hello; // servers before 4.4.2
+  }
   return Boolean(hello.setName) || hello.msg === 'isdbgrid';
 }
 

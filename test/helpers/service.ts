@@ -8,7 +8,8 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startService, type Role, type Service } from '../../src/service.js';
 
-export const modelsDir = new URL('../../artifacts', import.meta.url).pathname;
+/** The committed artifacts, or another model repository named by CANDELA_TEST_MODELS_DIR. */
+export const modelsDir = process.env.CANDELA_TEST_MODELS_DIR ?? new URL('../../artifacts', import.meta.url).pathname;
 
 export interface TestInstance {
   service: Service;

@@ -19,7 +19,12 @@ export function runStoreContract(
   makeStore: () => Promise<ProvenanceStore>,
   options: ContractOptions = {},
 ): void {
-  describe(`ProvenanceStore contract: ${name}`, { skip: options.skip }, () => {
+  if (options.skip) {
+    // One skipped test (rather than only a skipped suite) so that the runner's summary counts it.
+    it(`ProvenanceStore contract: ${name}`, { skip: options.skip }, () => {});
+    return;
+  }
+  describe(`ProvenanceStore contract: ${name}`, () => {
     let store: ProvenanceStore;
 
     beforeEach(async () => {
@@ -396,7 +401,9 @@ export function runStoreContract(
           3,
           six.nextCursor,
         );
-        assert.deepEqual(ids(rest), ['p-b', 'p-a']);
+        assert.deepEqual(ids(six), ['p-f', 'p-e', 'p-d']);
+        assert.ok(six.nextCursor);
+        assert.deepEqual(ids(rest), ['p-c', 'p-b', 'p-a']);
         assert.equal(rest.nextCursor, undefined);
 
         // first is clamped to 1..500.
