@@ -56,27 +56,3 @@ export function normaliseTimestamp(value: string, what: string): string {
  * Errors shared by both stores. They live here only because the store files are owned separately from
  * provenance-store.ts; they are re-exported from src/store/index.ts.
  */
-
-/** `submitJob` for a job id that is already stored. Nothing was written. */
-export class JobExistsError extends Error {
-  constructor(readonly jobId: string) {
-    super(`job already exists: ${jobId}`);
-    this.name = 'JobExistsError';
-  }
-}
-
-/** `completeJob` for a job the store does not know. Nothing was written. */
-export class UnknownJobError extends Error {
-  constructor(readonly jobId: string) {
-    super(`unknown job: ${jobId}`);
-    this.name = 'UnknownJobError';
-  }
-}
-
-/** `appendJournal` for an object the store does not know. Nothing was written. */
-export class UnknownObjectError extends Error {
-  constructor(readonly objectId: string) {
-    super(`unknown object: ${objectId}`);
-    this.name = 'UnknownObjectError';
-  }
-}

@@ -8,7 +8,7 @@ import type { ProvenanceStore } from './provenance-store.js';
 
 export type { NewJob, ProvenanceStore } from './provenance-store.js';
 export { InvalidCursorError } from './provenance-store.js';
-export { JobExistsError, UnknownJobError, UnknownObjectError } from './cursor.js';
+export { JobExistsError, UnknownJobError, UnknownObjectError } from './provenance-store.js';
 
 export interface StoreOptions {
   /** MongoDB connection string; empty or absent selects SQLite. */

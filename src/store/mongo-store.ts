@@ -30,15 +30,12 @@ import type {
   Page,
   Trace,
 } from '../provenance/records.js';
-import type { NewJob, ProvenanceStore } from './provenance-store.js';
+import { JobExistsError, UnknownJobError, UnknownObjectError, type NewJob, type ProvenanceStore } from './provenance-store.js';
 import {
   clampFirst,
   decodeCursor,
   encodeCursor,
-  JobExistsError,
   normaliseTimestamp,
-  UnknownJobError,
-  UnknownObjectError,
   type CursorPosition,
 } from './cursor.js';
 import {

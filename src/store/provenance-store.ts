@@ -81,3 +81,27 @@ export class InvalidCursorError extends Error {
     this.name = 'InvalidCursorError';
   }
 }
+
+/** `submitJob` for a job id that is already stored. Nothing was written. */
+export class JobExistsError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job already exists: ${jobId}`);
+    this.name = 'JobExistsError';
+  }
+}
+
+/** `completeJob` for a job the store does not know. Nothing was written. */
+export class UnknownJobError extends Error {
+  constructor(readonly jobId: string) {
+    super(`unknown job: ${jobId}`);
+    this.name = 'UnknownJobError';
+  }
+}
+
+/** `appendJournal` for an object the store does not know. Nothing was written. */
+export class UnknownObjectError extends Error {
+  constructor(readonly objectId: string) {
+    super(`unknown object: ${objectId}`);
+    this.name = 'UnknownObjectError';
+  }
+}
