@@ -58,6 +58,8 @@ export async function buildApp(service: Service): Promise<FastifyInstance> {
         { name: 'operations', description: 'Health and metrics' },
       ],
     },
+    // GraphiQL's own assets are not part of the API.
+    transform: ({ schema, url }) => ({ schema: url.startsWith('/graphiql') ? { ...schema, hide: true } : schema, url }),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
