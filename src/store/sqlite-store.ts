@@ -231,29 +231,16 @@ export function classificationWhere(
 ): { where: string; params: Record<string, string> } {
   const clauses: string[] = [];
   const params: Record<string, string> = {};
-  if (filter.objectId !== undefined) {
-    clauses.push('object_id = @objectId');
-    params.objectId = filter.objectId;
+  const equalities = { objectId: 'object_id', traceId: 'trace_id', decision: 'decision', class: 'predicted_class' } as const;
+  for (const [key, column] of Object.entries(equalities) as [keyof typeof equalities, string][]) {
+    if (filter[key] === undefined) continue;
+    clauses.push(`${column} = @${key}`);
+    params[key] = filter[key]!;
   }
-  if (filter.traceId !== undefined) {
-    clauses.push('trace_id = @traceId');
-    params.traceId = filter.traceId;
-  }
-  if (filter.decision !== undefined) {
-    clauses.push('decision = @decision');
-    params.decision = filter.decision;
-  }
-  if (filter.class !== undefined) {
-    clauses.push('predicted_class = @class');
-    params.class = filter.class;
-  }
-  if (filter.since !== undefined) {
-    clauses.push('created_at >= @since');
-    params.since = normaliseTimestamp(filter.since, 'since');
-  }
-  if (filter.until !== undefined) {
-    clauses.push('created_at <= @until');
-    params.until = normaliseTimestamp(filter.until, 'until');
+  for (const [key, operator] of [['since', '>='], ['until', '<=']] as const) {
+    if (filter[key] === undefined) continue;
+    clauses.push(`created_at ${operator} @${key}`);
+    params[key] = normaliseTimestamp(filter[key]!, key);
   }
   if (after) {
     clauses.push('(created_at < @afterCreatedAt OR (created_at = @afterCreatedAt AND id < @afterId))');
