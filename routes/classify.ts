@@ -66,9 +66,13 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
       },
       response: {
         200: {
-          description: 'Finished within `wait`',
+          description: 'Finished within `wait`: completed with its classification, or failed with the error',
           type: 'object',
-          properties: { ...acceptedSchema.properties, classification: { $ref: 'Classification#' } },
+          properties: {
+            ...acceptedSchema.properties,
+            classification: { $ref: 'Classification#' },
+            error: { type: 'object', properties: { title: { type: 'string' }, detail: { type: 'string' } } },
+          },
           required: ['jobId', 'objectId', 'status', 'links'],
         },
         202: { description: 'Accepted; poll links.self', ...acceptedSchema },
@@ -90,7 +94,7 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
       ? spectrumFromAscii(request.body as string, query, limits)
       : spectrumFromSkyPortal(request.body as SkyPortalSpectrum, limits);
     const format = ascii ? 'ascii' : 'skyportal-json';
-    const job = await submitSpectrum(store, queue.queue, { spectrum, format, model, alpha: query.alpha });
+    const job = await submitSpectrum(store, queue.queue, { spectrum, format, model, alpha: query.alpha }, request.log);
     metrics.jobsSubmitted.inc({ modality: 'spectrum', format });
 
     const finished = query.wait > 0 ? await waitForJob(store, events, job.id, query.wait) : job;
@@ -104,6 +108,9 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
           classification: { ...classification, links: classificationLinks(classification) },
         });
       }
+    }
+    if (current.status === 'failed') {
+      return reply.code(200).send({ jobId: job.id, objectId: job.objectId, status: current.status, links: jobLinks(current), error: current.error });
     }
     return reply.code(202).send({ jobId: job.id, objectId: job.objectId, status: current.status, links: jobLinks(current) });
   });

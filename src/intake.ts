@@ -4,6 +4,7 @@
  * model cannot use is refused with a 4xx before anything is written.
  */
 import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import type { ParsedSpectrum } from './inputs/spectrum.js';
 import type { LoadedModel } from './inference/spectrum-model.js';
 import { preprocessSpectrum } from './preprocess/spectrum.js';
@@ -19,7 +20,7 @@ export interface IntakeRequest {
   alpha: number;
 }
 
-export async function submitSpectrum(store: ProvenanceStore, queue: JobQueue, request: IntakeRequest): Promise<Job> {
+export async function submitSpectrum(store: ProvenanceStore, queue: JobQueue, request: IntakeRequest, log: FastifyBaseLogger): Promise<Job> {
   preprocessSpectrum(request.spectrum.content, request.model.card.input.preprocessing);
   const objectId = request.spectrum.objectId ?? `anon-${contentHash(request.spectrum.content).slice(0, 16)}`;
   // A datapoint is this measurement of this object: the same spectrum sent for two objects is two datapoints.
@@ -40,6 +41,6 @@ export async function submitSpectrum(store: ProvenanceStore, queue: JobQueue, re
     options: { alpha: request.alpha, model: `${request.model.card.name}@${request.model.card.version}` },
   });
   // A failed enqueue leaves a queued job in the store, which the reconciler enqueues again.
-  await queue.enqueue(job.id).catch(() => undefined);
+  await queue.enqueue(job.id).catch((error) => log.warn({ err: error, jobId: job.id }, 'enqueue failed; the reconciler will retry'));
   return job;
 }
