@@ -9,7 +9,7 @@ import pino from 'pino';
 import { ModelRepository } from '../src/inference/model-repository.js';
 import { onnxruntimeVersion, ort } from '../src/inference/sessions.js';
 import { batchRunner } from '../src/inference/spectrum-model.js';
-import { preprocessSpectrum } from '../src/preprocess/spectrum.js';
+import { preprocessSpectrum, spectrumLimits } from '../src/preprocess/spectrum.js';
 import { spectrumFromSkyPortal } from '../src/inputs/spectrum.js';
 import { realSpectrumBody } from '../test/helpers/fixtures.js';
 import { modelsDir, startTestInstance } from '../test/helpers/service.js';
@@ -27,7 +27,7 @@ async function rawInference(batchSizes: number[], items: number, cpuArena: boole
   });
   const model = repository.get(process.env.BENCH_MODEL ?? 'spectrum-astranet');
   const p = model.card.input.preprocessing;
-  const parsed = spectrumFromSkyPortal(realSpectrumBody(), { wavelengthMin: p.wavelengthMin, wavelengthMax: p.wavelengthMax, minPoints: p.minPoints, maxMaskedFraction: 0.5 });
+  const parsed = spectrumFromSkyPortal(realSpectrumBody(), spectrumLimits(p));
   const tensor = preprocessSpectrum(parsed.content, p);
   const rows: { batch: number; perSecond: number; msPerItem: number; rssMiB: number }[] = [];
   for (const batch of batchSizes) {

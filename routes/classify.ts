@@ -2,8 +2,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { waitForJob } from '../src/events/wait-for-job.js';
 import { classificationLinks, jobLinks } from '../src/http/links.js';
-import { spectrumFromAscii, spectrumFromSkyPortal, type SkyPortalSpectrum, type SpectrumLimits } from '../src/inputs/spectrum.js';
-import type { LoadedModel } from '../src/inference/spectrum-model.js';
+import { spectrumFromAscii, spectrumFromSkyPortal, type SkyPortalSpectrum } from '../src/inputs/spectrum.js';
+import { spectrumLimits } from '../src/preprocess/spectrum.js';
 import { submitSpectrum } from '../src/intake.js';
 import { problemResponses } from './schemas.js';
 
@@ -44,11 +44,6 @@ const acceptedSchema = {
   required: ['jobId', 'objectId', 'status', 'links'],
 } as const;
 
-function limitsOf(model: LoadedModel): SpectrumLimits {
-  const p = model.card.input.preprocessing;
-  return { wavelengthMin: p.wavelengthMin, wavelengthMax: p.wavelengthMax, minPoints: p.minPoints, maxMaskedFraction: 0.5 };
-}
-
 const classifyRoutes: FastifyPluginAsync = async (app) => {
   const { store, events, queue, models, config, metrics } = app.candela;
 
@@ -88,7 +83,7 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
       });
     }
     const model = models.get(query.model ?? config.DEFAULT_SPECTRUM_MODEL);
-    const limits = limitsOf(model);
+    const limits = spectrumLimits(model.card.input.preprocessing);
     const ascii = typeof request.body === 'string';
     const spectrum = ascii
       ? spectrumFromAscii(request.body as string, query, limits)

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { assessConfidence } from '../src/confidence/assess.js';
 import { spectrumFromSkyPortal, type SkyPortalSpectrum } from '../src/inputs/spectrum.js';
 import { ModelRepository } from '../src/inference/model-repository.js';
-import { preprocessSpectrum } from '../src/preprocess/spectrum.js';
+import { preprocessSpectrum, spectrumLimits } from '../src/preprocess/spectrum.js';
 import { modelsDir } from './helpers/service.js';
 
 const tolerance = 1e-5;
@@ -79,7 +79,7 @@ for (const file of goldenFiles) {
       it(`${c.name}: preprocessing, ONNX Runtime and confidence agree with Python`, async () => {
         const model = repository.get(reference);
         const p = model.card.input.preprocessing;
-        const parsed = spectrumFromSkyPortal(c.request, { wavelengthMin: p.wavelengthMin, wavelengthMax: p.wavelengthMax, minPoints: p.minPoints, maxMaskedFraction: 0.5 });
+        const parsed = spectrumFromSkyPortal(c.request, spectrumLimits(p));
         const tensor = preprocessSpectrum(parsed.content, p);
         assertClose(tensor.x, c.tensor.x, 'x');
         assertClose(tensor.meta, c.tensor.meta, 'meta');

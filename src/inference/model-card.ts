@@ -15,7 +15,8 @@ export interface ModelCard {
     tdtax?: Record<string, string>;
   };
   input: {
-    tensors: Record<string, number[]>;
+    /** Shapes include the batch axis, named ("batch") where dynamic. */
+    tensors: Record<string, { dtype: string; shape: (number | string)[] }>;
     preprocessing: SpectrumPreprocessing;
   };
   ensemble: { members: number; seeds?: number[] };
@@ -39,6 +40,8 @@ export function cardProblems(card: Partial<ModelCard>): string[] {
   if (!(card.ensemble?.members && card.ensemble.members >= 1)) problems.push('ensemble.members missing');
   if (!card.sentinel?.scores?.length) problems.push('sentinel.scores missing');
   if (card.input?.preprocessing?.kind !== 'spectrum-grid-v1') problems.push('unsupported preprocessing kind');
+  const x = card.input?.tensors?.x?.shape;
+  if (!x || x.length !== 3 || x[2] !== card.input?.preprocessing?.length) problems.push('input.tensors.x.shape must be [batch, channels, preprocessing.length]');
   for (const file of artifactFiles) if (!card.files?.[file]) problems.push(`files.${file} hash missing`);
   return problems;
 }

@@ -24,8 +24,8 @@ export interface GraphPair {
 }
 
 export function batchRunner(graphs: GraphPair, card: ModelCard) {
-  const [channels, length] = card.input.tensors.x;
-  const metaWidth = card.input.tensors.meta?.[0] ?? 0;
+  const [, channels, length] = card.input.tensors.x.shape as number[];
+  const metaWidth = (card.input.tensors.meta?.shape[1] as number | undefined) ?? 0;
   const K = card.classes.fine.length;
   const Kc = card.classes.coarse.length;
   const M = card.ensemble.members;

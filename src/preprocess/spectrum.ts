@@ -4,6 +4,7 @@
  */
 import type { SpectrumContent } from '../provenance/records.js';
 import { InputError } from '../inputs/input-error.js';
+import type { SpectrumLimits } from '../inputs/spectrum.js';
 
 export interface SpectrumPreprocessing {
   kind: 'spectrum-grid-v1';
@@ -12,8 +13,23 @@ export interface SpectrumPreprocessing {
   length: number;
   scale: { low: number; high: number };
   derivative: { window: number; order: number; coefficients: number[] };
-  minPoints: number;
-  minCoverage: number;
+  limits: {
+    minPoints: number;
+    /** Fraction of grid pixels the spectrum must cover. */
+    minCoverage: number;
+    /** Largest fraction of missing fluxes accepted (default 0.5). */
+    maxMaskedFraction?: number;
+  };
+}
+
+/** What the input layer checks before preprocessing, from the same parameters. */
+export function spectrumLimits(params: SpectrumPreprocessing): SpectrumLimits {
+  return {
+    wavelengthMin: params.wavelengthMin,
+    wavelengthMax: params.wavelengthMax,
+    minPoints: params.limits.minPoints,
+    maxMaskedFraction: params.limits.maxMaskedFraction ?? 0.5,
+  };
 }
 
 export interface SpectrumTensor {
@@ -45,10 +61,10 @@ export function preprocessSpectrum(spectrum: SpectrumContent, params: SpectrumPr
     validCount++;
   }
   const coverage = validCount / L;
-  if (coverage < params.minCoverage) {
+  if (coverage < params.limits.minCoverage) {
     throw new InputError('Invalid spectrum', [{
       pointer: '/wavelengths',
-      detail: `covers ${(coverage * 100).toFixed(1)}% of the model's ${params.wavelengthMin}–${params.wavelengthMax} Å window; at least ${(params.minCoverage * 100).toFixed(0)}% is needed`,
+      detail: `covers ${(coverage * 100).toFixed(1)}% of the model's ${params.wavelengthMin}–${params.wavelengthMax} Å window; at least ${(params.limits.minCoverage * 100).toFixed(0)}% is needed`,
     }]);
   }
 

@@ -11,8 +11,7 @@ const params: SpectrumPreprocessing = {
   length: 11,
   scale: { low: 0, high: 100 },
   derivative: { window: 3, order: 1, coefficients: [-0.5, 0, 0.5] },
-  minPoints: 2,
-  minCoverage: 0.5,
+  limits: { minPoints: 2, minCoverage: 0.5 },
 };
 
 describe('percentile', () => {
