@@ -137,3 +137,5 @@ def stage_card(root, work, outdir, log):
     with open(os.path.join(outdir, "card.json"), "w") as fh:
         json.dump(card, fh, indent=1)
     log(f"card: written; files {sizes}")
+    from .report import write_report
+    write_report(os.path.join(outdir, "card.json"), os.path.join(os.path.dirname(os.path.abspath(__file__)), "REPORT.md"))
