@@ -79,8 +79,8 @@ async function endToEnd(batchMax: number, requests: number, concurrency: number)
   return { batchMax, perSecond: requests / elapsed, p50: q(0.5), p95: q(0.95) };
 }
 
-const items = Number(process.env.BENCH_ITEMS ?? 256);
-const requests = Number(process.env.BENCH_REQUESTS ?? 200);
+const items = Number(process.env.BENCH_ITEMS ?? 2048);
+const requests = Number(process.env.BENCH_REQUESTS ?? 2000);
 const raw = await rawInference([1, 8, 32, 64], items, false);
 const rawArena = await rawInference([64], items, true);
 const e2eBaseline = await endToEnd(1, requests, 32);
