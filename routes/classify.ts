@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { waitForJob } from '../src/events/wait-for-job.js';
 import { classificationLinks, jobLinks } from '../src/http/links.js';
+import { sendProblem } from '../src/http/problem.js';
 import { spectrumFromAscii, spectrumFromSkyPortal, type SkyPortalSpectrum } from '../src/inputs/spectrum.js';
 import { spectrumLimits } from '../src/preprocess/spectrum.js';
 import { submitSpectrum } from '../src/intake.js';
@@ -77,8 +78,8 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
   }, async (request, reply) => {
     const { query } = request;
     if (query.wait > config.WAIT_MAX_MS) {
-      return reply.code(400).type('application/problem+json').send({
-        type: 'https://candela.dev/problems/invalid-request', title: 'Invalid request', status: 400, instance: request.url,
+      return sendProblem(reply, {
+        title: 'Invalid request', status: 400,
         detail: `wait may be at most ${config.WAIT_MAX_MS} ms`, errors: [{ pointer: '?wait', detail: `must be <= ${config.WAIT_MAX_MS}` }],
       });
     }

@@ -38,11 +38,10 @@ export const problemSchema = {
   required: ['type', 'title', 'status', 'detail'],
 } as const;
 
-const typeBase = 'https://candela.dev/problems/';
-
 export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'type' | 'instance'> & { type?: string }): FastifyReply {
   const body: Problem = {
-    type: problem.type ?? `${typeBase}${problem.title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+    // RFC 9457: "about:blank" says the status code and title are all there is to know about the kind.
+    type: problem.type ?? 'about:blank',
     instance: reply.request.url,
     ...problem,
   };

@@ -4,9 +4,12 @@ import { Redis } from 'ioredis';
 import type { JobHandler, JobWorker, QueueBackend } from './job-queue.js';
 
 export const classifyQueueName = 'candela-classify';
+export const deliverQueueName = 'candela-deliver';
 
 export interface BullmqOptions {
   redisUrl: string;
+  /** Default: the classify queue. */
+  name?: string;
   attempts: number;
   backoffBaseMs?: number;
   /** How long a worker's lock on a job lasts before another may treat it as stalled. */
@@ -18,16 +21,18 @@ export interface BullmqOptions {
 export function bullmqQueue(options: BullmqOptions): QueueBackend {
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const prefix = options.prefix ?? 'candela';
-  const queue = new Queue(classifyQueueName, { connection, prefix });
+  const name = options.name ?? classifyQueueName;
+  const queue = new Queue(name, { connection, prefix });
   const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
 
   return {
     kind: 'bullmq',
     queue: {
-      async enqueue(jobId) {
-        await queue.add('classify', { jobId }, {
-          jobId,
+      async enqueue(jobId, enqueueOptions = {}) {
+        await queue.add(name, { jobId }, {
+          jobId: enqueueOptions.key ?? jobId,
+          delay: enqueueOptions.delayMs,
           attempts: options.attempts,
           backoff: { type: 'exponential', delay: options.backoffBaseMs ?? 500 },
           removeOnComplete: true,
@@ -49,7 +54,7 @@ export function bullmqQueue(options: BullmqOptions): QueueBackend {
       const workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
       workerConnections.push(workerConnection);
       const lockDuration = options.lockDurationMs ?? 30000;
-      const worker = new Worker(classifyQueueName, async (job) => handler(job.data.jobId as string), {
+      const worker = new Worker(name, async (job) => handler(job.data.jobId as string), {
         connection: workerConnection,
         prefix,
         concurrency: workerOptions.concurrency,

@@ -3,7 +3,7 @@ import type { JobHandler, JobWorker, QueueBackend } from './job-queue.js';
 import { backoffMs } from './job-queue.js';
 
 export function inProcessQueue(options: { attempts: number; backoffBaseMs?: number }): QueueBackend {
-  const waiting: string[] = [];
+  const waiting: { jobId: string; key: string }[] = [];
   const known = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   let handler: JobHandler | undefined;
@@ -14,26 +14,26 @@ export function inProcessQueue(options: { attempts: number; backoffBaseMs?: numb
 
   const pump = () => {
     while (handler && !closed && active < concurrency && waiting.length > 0) {
-      const jobId = waiting.shift()!;
+      const { jobId, key } = waiting.shift()!;
       active++;
-      void attempt(jobId, 1);
+      void attempt(jobId, key, 1);
     }
   };
 
-  const attempt = async (jobId: string, attemptNumber: number) => {
+  const attempt = async (jobId: string, key: string, attemptNumber: number) => {
     try {
       await handler!(jobId);
-      known.delete(jobId);
+      known.delete(key);
     } catch {
       if (attemptNumber < options.attempts && !closed) {
         const timer = setTimeout(() => {
           timers.delete(timer);
           active++;
-          void attempt(jobId, attemptNumber + 1);
+          void attempt(jobId, key, attemptNumber + 1);
         }, backoffMs(attemptNumber, options.backoffBaseMs));
         timers.add(timer);
       } else {
-        known.delete(jobId);
+        known.delete(key);
       }
     } finally {
       active--;
@@ -45,11 +45,19 @@ export function inProcessQueue(options: { attempts: number; backoffBaseMs?: numb
   return {
     kind: 'in-process',
     queue: {
-      async enqueue(jobId) {
-        if (closed || known.has(jobId)) return;
-        known.add(jobId);
-        waiting.push(jobId);
-        pump();
+      async enqueue(jobId, { delayMs = 0, key = jobId } = {}) {
+        if (closed || known.has(key)) return;
+        known.add(key);
+        const release = () => {
+          waiting.push({ jobId, key });
+          pump();
+        };
+        if (delayMs <= 0) return release();
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          release();
+        }, delayMs);
+        timers.add(timer);
       },
       depth: async () => waiting.length + active,
       ping: async () => undefined,

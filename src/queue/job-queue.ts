@@ -5,9 +5,16 @@
  */
 export type JobHandler = (jobId: string) => Promise<void>;
 
+export interface EnqueueOptions {
+  /** Hold the job this long before a worker may take it. */
+  delayMs?: number;
+  /** The queue entry's own identity, when one job id is enqueued more than once over its life (default: the job id). */
+  key?: string;
+}
+
 export interface JobQueue {
-  /** Idempotent: enqueuing a job id that is already waiting or running does nothing. */
-  enqueue(jobId: string): Promise<void>;
+  /** Idempotent: enqueuing a key (default: the job id) that is already waiting, delayed or running does nothing. */
+  enqueue(jobId: string, options?: EnqueueOptions): Promise<void>;
   /** Waiting + active job count, for metrics and readiness. */
   depth(): Promise<number>;
   ping(): Promise<void>;
