@@ -7,7 +7,7 @@ import { assessConfidence } from '../src/confidence/assess.js';
 import type { ResultEvents } from '../src/events/result-events.js';
 import type { ModelRepository } from '../src/inference/model-repository.js';
 import { contentHash } from '../src/provenance/hash.js';
-import { preprocessSpectrum } from '../src/preprocess/spectrum.js';
+import { toModelTensor } from '../src/preprocess/index.js';
 import type { Classification } from '../src/provenance/records.js';
 import type { ProvenanceStore } from '../src/store/provenance-store.js';
 
@@ -32,7 +32,7 @@ export function classifyProcessor(deps: ClassifyDependencies) {
       const model = deps.models.get(job.options.model);
       const [datapoint] = await deps.store.getDatapoints(job.datapointIds);
       if (!datapoint) throw new Error(`datapoint ${job.datapointIds[0]} is missing`);
-      const tensor = preprocessSpectrum(datapoint.content, model.card.input.preprocessing);
+      const tensor = toModelTensor(datapoint.content, model.card.input.preprocessing);
       const outputs = await model.infer(tensor);
       const result = assessConfidence(
         outputs,

@@ -5,7 +5,7 @@ import { classificationLinks, jobLinks } from '../src/http/links.js';
 import { sendProblem } from '../src/http/problem.js';
 import { spectrumFromAscii, spectrumFromSkyPortal, type SkyPortalSpectrum } from '../src/inputs/spectrum.js';
 import { spectrumLimits } from '../src/preprocess/spectrum.js';
-import { submitSpectrum } from '../src/intake.js';
+import { submitObservation } from '../src/intake.js';
 import { problemResponses } from './schemas.js';
 
 const querystring = {
@@ -90,7 +90,8 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
       ? spectrumFromAscii(request.body as string, query, limits)
       : spectrumFromSkyPortal(request.body as SkyPortalSpectrum, limits);
     const format = ascii ? 'ascii' : 'skyportal-json';
-    const job = await submitSpectrum(store, queue.queue, { spectrum, format, model, alpha: query.alpha }, request.log);
+    const observation = { objectId: spectrum.objectId, modality: 'spectrum' as const, content: spectrum.content, format };
+    const job = await submitObservation(store, queue.queue, { observation, model, alpha: query.alpha }, request.log);
     metrics.jobsSubmitted.inc({ modality: 'spectrum', format });
 
     const finished = query.wait > 0 ? await waitForJob(store, events, job.id, query.wait) : job;

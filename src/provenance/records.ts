@@ -3,6 +3,7 @@
  * (stock), jobs, classifications (t2) and content-addressed traces.
  */
 import type { ConfidenceAwareResult, Decision } from '../confidence/result.js';
+import type { LightCurveContent } from '../inputs/lightcurve.js';
 
 export type Modality = 'spectrum' | 'lightcurve' | 'alert';
 
@@ -17,12 +18,17 @@ export interface SpectrumContent {
   phase?: number;
 }
 
-/** An immutable input measurement; `id` is the SHA-256 of its canonical content. */
+export type { LightCurveContent };
+
+/**
+ * An immutable input measurement; `id` is the SHA-256 of its object id, modality and canonical content.
+ * Alerts are stored as the light curve (and context) they carry, with modality `alert`.
+ */
 export interface Datapoint {
   id: string;
   objectId: string;
   modality: Modality;
-  content: SpectrumContent;
+  content: SpectrumContent | LightCurveContent;
   /** Where it came from: the input format and, where given, the client's own identifiers. */
   source: { format: string; originId?: string };
   createdAt: string;

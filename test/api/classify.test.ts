@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { isSpectrum } from '../../src/preprocess/index.js';
 import { fixture, realSpectrumBody } from '../helpers/fixtures.js';
 import { rowCounts } from '../helpers/row-counts.js';
 import { startTestInstance, type TestInstance } from '../helpers/service.js';
@@ -106,6 +107,7 @@ describe('missing values', () => {
     assert.equal(res.statusCode, 200, res.body);
     const [datapointId] = json(res).classification.datapointIds;
     const [datapoint] = await instance.service.store.getDatapoints([datapointId]);
+    assert.ok(isSpectrum(datapoint.content));
     assert.equal(datapoint.content.fluxes[10], null);
     assert.equal(datapoint.content.fluxes.filter((f) => f === null).length, 1);
   });

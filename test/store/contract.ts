@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Classification, Job } from '../../src/provenance/records.js';
+import type { Classification, Job, SpectrumContent } from '../../src/provenance/records.js';
 import { InvalidCursorError, type ProvenanceStore } from '../../src/store/provenance-store.js';
 import { classification, datapoint, newJob, sleep, trace } from './fixtures.js';
 
@@ -72,7 +72,7 @@ export function runStoreContract(
 
       const stored = await store.getDatapoints([dps[1].id, 'f'.repeat(64), dps[0].id]);
       assert.deepEqual(stored, [dps[1], dps[0]], 'in the order asked, unknown ids left out');
-      assert.equal(stored[0].content.fluxes[17], null, 'a missing flux stays null');
+      assert.equal((stored[0].content as SpectrumContent).fluxes[17], null, 'a missing flux stays null');
     });
 
     it('stores a datapoint once and never changes it', async () => {
