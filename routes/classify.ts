@@ -1,20 +1,26 @@
-/** POST /classify: a spectrum in (SkyPortal JSON or plain ASCII), a job out — or the result, with ?wait. */
+/**
+ * POST /classify: one spectrum, light curve or alert in, a job out — or the result, with ?wait.
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import { waitForJob } from '../src/events/wait-for-job.js';
 import { classificationLinks, jobLinks } from '../src/http/links.js';
 import { sendProblem } from '../src/http/problem.js';
-import { spectrumFromAscii, spectrumFromSkyPortal, type SkyPortalSpectrum } from '../src/inputs/spectrum.js';
-import { spectrumLimits } from '../src/preprocess/spectrum.js';
+import { chooseModel } from '../src/inference/choose-model.js';
+import { InputError } from '../src/inputs/input-error.js';
+import { detectModality, parseObservations, type Body } from '../src/inputs/observation.js';
 import { submitObservation } from '../src/intake.js';
-import { problemResponses } from './schemas.js';
+import type { Modality } from '../src/provenance/records.js';
+import { observationBody, problemResponses } from './schemas.js';
+import { registerBodyParsers, spectrumLimitsOf } from './bodies.js';
 
 const querystring = {
   type: 'object',
   properties: {
     alpha: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.05, description: 'Miscoverage level of the prediction set' },
-    model: { type: 'string', maxLength: 200, description: 'name or name@version (default: the configured spectrum model, newest version)' },
+    type: { type: 'string', enum: ['spectrum', 'lightcurve', 'alert'], description: 'What the body is; default: told from the body' },
+    model: { type: 'string', maxLength: 200, description: 'name or name@version (default: the configured model for the input type, newest version)' },
     wait: { type: 'integer', minimum: 0, default: 0, description: 'ms to wait for the result before answering 202' },
-    objectId: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\s/?#]+$', description: 'object id for an ASCII upload (JSON bodies use obj_id)' },
+    objectId: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\s/?#]+$', description: 'object id for an upload that names none (JSON bodies use obj_id)' },
     redshift: { type: 'number', minimum: 0, maximum: 12 },
     phase: { type: 'number' },
     instrument: { type: 'string', maxLength: 200 },
@@ -23,8 +29,9 @@ const querystring = {
   additionalProperties: false,
 } as const;
 
-interface ClassifyQuery {
+export interface ClassifyQuery {
   alpha: number;
+  type?: Modality;
   model?: string;
   wait: number;
   objectId?: string;
@@ -48,18 +55,15 @@ const acceptedSchema = {
 const classifyRoutes: FastifyPluginAsync = async (app) => {
   const { store, events, queue, models, config, metrics } = app.candela;
 
-  app.post<{ Querystring: ClassifyQuery; Body: SkyPortalSpectrum | string }>('/classify', {
+  registerBodyParsers(app);
+
+  app.post<{ Querystring: ClassifyQuery; Body: Body }>('/classify', {
     schema: {
       tags: ['classify'],
-      summary: 'Classify a spectrum',
-      description: 'Accepts a SkyPortal spectrum JSON object or a plain two/three-column ASCII spectrum (text/plain). Answers 202 with the job, or 200 with the classification when it finished within `wait` ms.',
+      summary: 'Classify a spectrum, a light curve or an alert',
+      description: 'Accepts a SkyPortal spectrum (JSON) or plain ASCII spectrum (text/plain); SkyPortal photometry (JSON or CSV); a ZTF, Rubin/LSST or ELAsTiCC alert (Avro or JSON). Answers 202 with the job, or 200 with the classification when it finished within `wait` ms. Several alerts at once go to /classify/batch.',
       querystring,
-      body: {
-        content: {
-          'application/json': { schema: { $ref: 'SkyPortalSpectrum#' } },
-          'text/plain': { schema: { type: 'string', minLength: 1, description: 'wavelength flux [error] per line; # header lines allowed' } },
-        },
-      },
+      body: observationBody,
       response: {
         200: {
           description: 'Finished within `wait`: completed with its classification, or failed with the error',
@@ -83,16 +87,19 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
         detail: `wait may be at most ${config.WAIT_MAX_MS} ms`, errors: [{ pointer: '?wait', detail: `must be <= ${config.WAIT_MAX_MS}` }],
       });
     }
-    const model = models.get(query.model ?? config.DEFAULT_SPECTRUM_MODEL);
-    const limits = spectrumLimits(model.card.input.preprocessing);
-    const ascii = typeof request.body === 'string';
-    const spectrum = ascii
-      ? spectrumFromAscii(request.body as string, query, limits)
-      : spectrumFromSkyPortal(request.body as SkyPortalSpectrum, limits);
-    const format = ascii ? 'ascii' : 'skyportal-json';
-    const observation = { objectId: spectrum.objectId, modality: 'spectrum' as const, content: spectrum.content, format };
+    const modality = query.type ?? detectModality(request.body);
+    const choose = () => chooseModel(models, { spectrum: config.DEFAULT_SPECTRUM_MODEL, lightcurve: config.DEFAULT_LIGHTCURVE_MODEL }, modality, query.model);
+    // A spectrum is checked against its model's window while parsing; other inputs are parsed first.
+    const spectrumModel = modality === 'spectrum' ? choose() : undefined;
+    const contentType = request.headers['content-type'] ?? 'application/octet-stream';
+    const observations = parseObservations(modality, request.body, { ...query, contentType, spectrumLimits: spectrumModel && spectrumLimitsOf(spectrumModel) });
+    const model = spectrumModel ?? choose();
+    if (observations.length !== 1) {
+      throw new InputError('More than one observation', [{ pointer: '', detail: `holds ${observations.length} alerts; send several to POST /classify/batch` }]);
+    }
+    const [observation] = observations;
     const job = await submitObservation(store, queue.queue, { observation, model, alpha: query.alpha }, request.log);
-    metrics.jobsSubmitted.inc({ modality: 'spectrum', format });
+    metrics.jobsSubmitted.inc({ modality, format: observation.format });
 
     const finished = query.wait > 0 ? await waitForJob(store, events, job.id, query.wait) : job;
     const current = finished ?? job;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { isSpectrum } from '../../src/preprocess/index.js';
-import { fixture, realSpectrumBody } from '../helpers/fixtures.js';
+import { fixture, fixtureBytes, realSpectrumBody } from '../helpers/fixtures.js';
 import { rowCounts } from '../helpers/row-counts.js';
 import { startTestInstance, type TestInstance } from '../helpers/service.js';
 
@@ -122,7 +122,7 @@ describe('bad input: a 4xx problem+json naming the field, and nothing stored', (
     { name: 'a NaN literal (not JSON)', request: json('malformed/nan_literal.json'), status: 400 },
     { name: 'truncated JSON', request: json('malformed/truncated.json'), status: 400 },
     { name: 'an empty JSON body', request: { headers: { 'content-type': 'application/json' }, payload: '' }, status: 400 },
-    { name: 'an empty object', request: { headers: { 'content-type': 'application/json' }, payload: '{}' }, status: 400, pointer: /^\/wavelengths$/ },
+    { name: 'an empty object', request: { headers: { 'content-type': 'application/json' }, payload: '{}' }, status: 422, pointer: /^\/mjd$/ },
     { name: 'empty arrays', request: { headers: { 'content-type': 'application/json' }, payload: '{"wavelengths":[],"fluxes":[]}' }, status: 400, pointer: /^\/wavelengths$/ },
     { name: 'an upload cut mid-line', request: text('malformed/truncated_upload.csv'), status: 400, pointer: /^\/line\// },
     { name: 'a ragged row', request: text('malformed/ragged_columns.csv'), status: 400, pointer: /^\/line\/101$/ },
@@ -132,7 +132,9 @@ describe('bad input: a 4xx problem+json naming the field, and nothing stored', (
     { name: 'in nm, not Å (SkyPortal spectrum_with_nan.txt)', request: text('skyportal/spectrum_with_nan.txt'), status: 422, pointer: /^\/wavelengths$/ },
     { name: 'a flat spectrum', request: text('malformed/flat.csv'), status: 422, pointer: /^\/fluxes$/ },
     { name: 'an empty text body', request: { headers: { 'content-type': 'text/plain' }, payload: '' }, status: 400 },
-    { name: 'an Avro alert sent as a spectrum', request: { headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.from(fixture('skyportal/541385122515015008.avro')) }, status: 415 },
+    { name: 'an Avro alert declared a spectrum', url: '/classify?type=spectrum', request: { headers: { 'content-type': 'application/avro' }, payload: fixtureBytes('skyportal/541385122515015008.avro') }, status: 415 },
+    { name: 'an unsupported media type', request: { headers: { 'content-type': 'application/xml' }, payload: '<spectrum/>' }, status: 415 },
+    { name: 'a light curve sent to a spectrum model', url: '/classify?model=spectrum-astranet&objectId=ZTF21aaqjmps', request: { headers: { 'content-type': 'text/csv' }, payload: fixture('alerts/skyportal/ZTF21aaqjmps_phot.csv') }, status: 422, pointer: /^\?model$/ },
     { name: 'alpha outside (0, 1)', url: '/classify?alpha=1.5', request: { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(realSpectrumBody()) }, status: 400, pointer: /^\?alpha$/ },
     { name: 'an unknown query parameter', url: '/classify?alhpa=0.1', request: { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(realSpectrumBody()) }, status: 400 },
     { name: 'an unknown model', url: '/classify?model=nope', request: { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(realSpectrumBody()) }, status: 404, pointer: /^\?model$/ },

@@ -46,6 +46,18 @@ export function parseAlert(body: Body, contentType?: string, options: ParseAlert
 
 /** Every alert of a body: an Avro container may hold several records, a JSON body may be an array. */
 export function parseAlerts(body: Body, contentType?: string, options: ParseAlertOptions = {}): ParsedAlert[] {
+  return parseEachAlert(body, contentType, options).map((result) => {
+    if (result instanceof InputError) throw result;
+    return result;
+  });
+}
+
+/**
+ * Like `parseAlerts`, but one bad alert among many does not spoil the others: each record or array item gives
+ * its alert or its own error (pointers prefixed with `/avro/record/i` or `/i`). A body that cannot be read
+ * at all still throws.
+ */
+export function parseEachAlert(body: Body, contentType?: string, options: ParseAlertOptions = {}): (ParsedAlert | InputError)[] {
   const type = contentType?.split(';')[0].trim().toLowerCase();
   if (type && !avroTypes.has(type) && !jsonTypes.has(type)) {
     throw new InputError('Unsupported media type', [{
@@ -74,21 +86,25 @@ export function parseAlerts(body: Body, contentType?: string, options: ParseAler
   }], 400);
 }
 
-function fromJson(parsed: unknown, options: ParseAlertOptions): ParsedAlert[] {
-  if (Array.isArray(parsed)) {
-    if (parsed.length === 0) throw new InputError('Empty alert list', [{ pointer: '', detail: 'is an empty array' }]);
-    return parsed.map((item, i) => {
-      try {
-        return one(asRecord(item, `/${i}`), 'json', undefined, options);
-      } catch (error) {
-        throw error instanceof InputError ? prefixed(error, `/${i}`) : error;
-      }
-    });
+/** Runs `parse`, turning an InputError into a result located under `prefix` (when several items share a body). */
+function each(parse: () => ParsedAlert, prefix: string | undefined): ParsedAlert | InputError {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return prefix === undefined ? error : prefixed(error, prefix);
   }
-  return [one(asRecord(parsed, ''), 'json', undefined, options)];
 }
 
-function fromAvro(decoded: DecodedAvro, options: ParseAlertOptions): ParsedAlert[] {
+function fromJson(parsed: unknown, options: ParseAlertOptions): (ParsedAlert | InputError)[] {
+  if (Array.isArray(parsed)) {
+    if (parsed.length === 0) throw new InputError('Empty alert list', [{ pointer: '', detail: 'is an empty array' }]);
+    return parsed.map((item, i) => each(() => one(asRecord(item, ''), 'json', undefined, options), `/${i}`));
+  }
+  return [each(() => one(asRecord(parsed, ''), 'json', undefined, options), undefined)];
+}
+
+function fromAvro(decoded: DecodedAvro, options: ParseAlertOptions): (ParsedAlert | InputError)[] {
   const survey = surveyOfSchema(decoded.schemaName);
   if (!survey) {
     throw new InputError('Not an alert', [{
@@ -98,13 +114,9 @@ function fromAvro(decoded: DecodedAvro, options: ParseAlertOptions): ParsedAlert
   }
   if (decoded.records.length === 0) throw new InputError('Empty alert', [{ pointer: '/avro/block', detail: 'the container holds no record' }]);
   const format = decoded.framing === 'container' ? 'avro' : 'avro-confluent';
-  return decoded.records.map((record, i) => {
-    try {
-      return one(asRecord(record, ''), format, decoded.schemaName, options, survey);
-    } catch (error) {
-      throw error instanceof InputError && decoded.records.length > 1 ? prefixed(error, `/avro/record/${i}`) : error;
-    }
-  });
+  const several = decoded.records.length > 1;
+  return decoded.records.map((record, i) =>
+    each(() => one(asRecord(record, ''), format, decoded.schemaName, options, survey), several ? `/avro/record/${i}` : undefined));
 }
 
 function surveyOfSchema(name: string): AlertSurvey | undefined {
