@@ -2,6 +2,7 @@
  * Shared JSON Schemas: registered once with `addSchema`, referenced by `$ref` from the routes, and emitted as
  * OpenAPI components. They are the single source of request validation, response serialisation and docs.
  */
+import { deliverySchemas } from './delivery-schemas.js';
 const number = { type: 'number' } as const;
 const string = { type: 'string' } as const;
 const probabilities = { type: 'object', additionalProperties: number } as const;
@@ -27,6 +28,62 @@ export const skyPortalSpectrumSchema = {
   required: ['wavelengths', 'fluxes'],
 } as const;
 
+
+const numbers = { type: 'array', items: nullableNumber, maxItems: maxPoints } as const;
+
+export const skyPortalPhotometrySchema = {
+  $id: 'SkyPortalPhotometry',
+  description: 'SkyPortal photometry: column form (arrays mjd, flux, fluxerr, zp, filter, scalar or array magsys; or mag, magerr, limiting_mag), or row form (an array of such rows, or {obj_id, data: [rows]}). Bands: ztfg ztfr ztfi lsstu lsstg lsstr lssti lsstz lssty; magsys ab.',
+  anyOf: [
+    {
+      type: 'object',
+      properties: {
+        obj_id: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\s/?#]+$' },
+        mjd: { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: maxPoints },
+        flux: numbers, fluxerr: numbers, mag: numbers, magerr: numbers, limiting_mag: numbers,
+        zp: { type: ['number', 'array'], items: { type: 'number' } },
+        filter: { type: ['string', 'array'], items: { type: 'string' } },
+        magsys: { type: ['string', 'array'], items: { type: 'string' } },
+        data: { type: 'array', items: { type: 'object' }, minItems: 1, maxItems: maxPoints },
+      },
+    },
+    { type: 'array', items: { type: 'object' }, minItems: 1, maxItems: maxPoints },
+  ],
+} as const;
+
+export const alertJsonSchema = {
+  $id: 'AlertJson',
+  type: 'object',
+  description: 'A ZTF (candidate, prv_candidates, fp_hists), Rubin/LSST (diaSource, prvDiaSources, prvDiaForcedSources, diaObject) or ELAsTiCC alert as JSON',
+  properties: {
+    objectId: { type: ['string', 'integer'] },
+    candidate: { type: 'object' },
+    prv_candidates: { type: ['array', 'null'] },
+    fp_hists: { type: ['array', 'null'] },
+    diaSource: { type: 'object' },
+    prvDiaSources: { type: ['array', 'null'] },
+    prvDiaForcedSources: { type: ['array', 'null'] },
+    diaObject: { type: ['object', 'null'] },
+  },
+} as const;
+
+const hasKey = (...keys: string[]) => ({ type: 'object', anyOf: keys.map((k) => ({ required: [k] })) });
+
+/** What POST /classify accepts, by content type; JSON bodies are told apart by their keys. */
+export const observationBody = {
+  content: {
+    'application/json': {
+      schema: {
+        if: hasKey('wavelengths'),
+        then: { $ref: 'SkyPortalSpectrum#' },
+        else: { if: hasKey('candidate', 'diaSource', 'alertId'), then: { $ref: 'AlertJson#' }, else: { $ref: 'SkyPortalPhotometry#' } },
+      },
+    },
+    'text/plain': { schema: { type: 'string', minLength: 1, description: 'A spectrum (wavelength flux [error] per line, # header lines allowed) or SkyPortal photometry CSV (filter,mjd,flux|mag,...)' } },
+    'text/csv': { schema: { type: 'string', minLength: 1, description: 'SkyPortal photometry CSV or a spectrum with a column-name line' } },
+    'application/avro': { schema: { description: 'ZTF, Rubin or ELAsTiCC alert: Avro object-container file or a Confluent-framed datum (also avro/binary, application/octet-stream)' } },
+  },
+} as const;
 
 export const confidenceResultSchema = {
   $id: 'ConfidenceAwareResult',
@@ -168,7 +225,7 @@ export const pageQuerySchema = {
   additionalProperties: false,
 } as const;
 
-export const sharedSchemas = [skyPortalSpectrumSchema, confidenceResultSchema, classificationSchema, jobSchema, objectSchema, traceSchema, classificationPageSchema];
+export const sharedSchemas = [skyPortalSpectrumSchema, skyPortalPhotometrySchema, alertJsonSchema, confidenceResultSchema, classificationSchema, jobSchema, objectSchema, traceSchema, classificationPageSchema, ...deliverySchemas];
 
 export const problemResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } }]));

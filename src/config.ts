@@ -15,6 +15,7 @@ export const configSchema = {
     MONGODB_URI: { type: 'string', default: '', description: 'MongoDB for the provenance store; empty = SQLite' },
     MODELS_DIR: { type: 'string', default: './artifacts', description: 'Model repository (artifacts/<name>/<version>/)' },
     DEFAULT_SPECTRUM_MODEL: { type: 'string', default: 'spectrum-astranet', description: 'Model used for spectra when a request names none' },
+    DEFAULT_LIGHTCURVE_MODEL: { type: 'string', default: 'lightcurve-astranet', description: 'Model used for light curves and alerts when a request names none' },
     ORT_PROVIDERS: { type: 'string', default: 'cpu', pattern: '^(cuda|webgpu|cpu)(,(cuda|webgpu|cpu))*$', description: 'Execution providers to try, in order' },
     ORT_INTRA_OP_THREADS: { type: 'integer', minimum: 0, default: 0, description: 'ONNX Runtime intra-op threads (0 = one per core)' },
     ORT_CPU_ARENA: { type: 'boolean', default: false, description: 'Use ONNX Runtime\'s growing CPU memory arena' },
@@ -30,6 +31,13 @@ export const configSchema = {
     GRAPHQL_MAX_COMPLEXITY: { type: 'integer', minimum: 1, default: 5000, description: 'Largest accepted GraphQL query cost (fields x page sizes)' },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level' },
     CANDELA_COMMIT: { type: 'string', default: '', description: 'Commit recorded in traces (default: git rev-parse HEAD)' },
+    WEBHOOK_ALLOW_PRIVATE: { type: 'boolean', default: false, description: 'Allow webhook, SkyPortal and callback targets on loopback, private and link-local addresses (local set-ups, tests)' },
+    DELIVERY_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 30, default: 8, description: 'Attempts per delivery before it is dead-lettered' },
+    DELIVERY_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 300000, default: 10000, description: 'Longest wait for a receiver to answer one attempt' },
+    DELIVERY_BACKOFF_BASE_MS: { type: 'integer', minimum: 1, default: 2000, description: 'First retry delay; doubled per attempt, with jitter' },
+    DELIVERY_BACKOFF_MAX_MS: { type: 'integer', minimum: 1, default: 3600000, description: 'Longest retry delay (also caps Retry-After)' },
+    DELIVERY_LEASE_MS: { type: 'integer', minimum: 1000, default: 60000, description: 'An attempt in flight longer than this (a crashed worker) is taken over; keep above DELIVERY_TIMEOUT_MS' },
+    DELIVERY_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Deliveries a worker sends at once' },
   },
 } as const;
 
@@ -41,6 +49,7 @@ export interface Config {
   MONGODB_URI: string;
   MODELS_DIR: string;
   DEFAULT_SPECTRUM_MODEL: string;
+  DEFAULT_LIGHTCURVE_MODEL: string;
   ORT_PROVIDERS: string;
   ORT_INTRA_OP_THREADS: number;
   ORT_CPU_ARENA: boolean;
@@ -56,6 +65,13 @@ export interface Config {
   GRAPHQL_MAX_COMPLEXITY: number;
   LOG_LEVEL: string;
   CANDELA_COMMIT: string;
+  WEBHOOK_ALLOW_PRIVATE: boolean;
+  DELIVERY_ATTEMPTS: number;
+  DELIVERY_TIMEOUT_MS: number;
+  DELIVERY_BACKOFF_BASE_MS: number;
+  DELIVERY_BACKOFF_MAX_MS: number;
+  DELIVERY_LEASE_MS: number;
+  DELIVERY_CONCURRENCY: number;
 }
 
 /** Reads and validates the environment; throws with every invalid variable named. */
