@@ -3,6 +3,7 @@
  * OpenAPI components. They are the single source of request validation, response serialisation and docs.
  */
 import { deliverySchemas } from './delivery-schemas.js';
+
 const number = { type: 'number' } as const;
 const string = { type: 'string' } as const;
 const probabilities = { type: 'object', additionalProperties: number } as const;
@@ -225,7 +226,34 @@ export const pageQuerySchema = {
   additionalProperties: false,
 } as const;
 
-export const sharedSchemas = [skyPortalSpectrumSchema, skyPortalPhotometrySchema, alertJsonSchema, confidenceResultSchema, classificationSchema, jobSchema, objectSchema, traceSchema, classificationPageSchema, ...deliverySchemas];
+export const brokerClassificationSchema = {
+  $id: 'BrokerClassification',
+  type: 'object',
+  description: 'ELAsTiCC v0.9.1 brokerClassification (schemas/elasticc/alert_schema/elasticc.v0_9_1.brokerClassification.avsc); ids beyond 2^53 are strings',
+  properties: {
+    alertId: { type: ['integer', 'string'] },
+    diaSourceId: { type: ['integer', 'string'] },
+    elasticcPublishTimestamp: { type: 'integer', description: 'ms since 1970; the time Candela received the alert' },
+    brokerIngestTimestamp: { type: ['integer', 'null'] },
+    brokerName: { type: 'string' },
+    brokerVersion: { type: 'string' },
+    classifierName: { type: 'string' },
+    classifierParams: { type: 'string' },
+    classifications: {
+      type: 'array',
+      items: { type: 'object', properties: { classId: { type: 'integer' }, probability: { type: 'number' } }, required: ['classId', 'probability'] },
+    },
+  },
+  required: ['alertId', 'diaSourceId', 'elasticcPublishTimestamp', 'brokerName', 'brokerVersion', 'classifierName', 'classifierParams', 'classifications'],
+} as const;
+
+export const formatQuerySchema = {
+  type: 'object',
+  properties: { format: { type: 'string', enum: ['candela', 'elasticc'], default: 'candela', description: '`elasticc`: the ELAsTiCC brokerClassification shape (alerts only)' } },
+  additionalProperties: false,
+} as const;
+
+export const sharedSchemas = [brokerClassificationSchema, skyPortalSpectrumSchema, skyPortalPhotometrySchema, alertJsonSchema, confidenceResultSchema, classificationSchema, jobSchema, objectSchema, traceSchema, classificationPageSchema, ...deliverySchemas];
 
 export const problemResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } }]));

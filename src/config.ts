@@ -26,6 +26,7 @@ export const configSchema = {
     JOB_LEASE_MS: { type: 'integer', minimum: 1000, default: 60000, description: 'A running job older than this is taken over' },
     RECONCILE_INTERVAL_MS: { type: 'integer', minimum: 0, default: 15000, description: 'How often lost jobs are re-enqueued (0 = never)' },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, default: 10485760, description: 'Largest accepted request body' },
+    BATCH_BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, default: 268435456, description: 'Largest accepted body of POST /classify/batch (1,000 ZTF alerts with cutouts are about 70 MB)' },
     WAIT_MAX_MS: { type: 'integer', minimum: 0, default: 60000, description: 'Largest accepted ?wait' },
     GRAPHQL_MAX_DEPTH: { type: 'integer', minimum: 1, default: 8, description: 'Deepest accepted GraphQL query' },
     GRAPHQL_MAX_COMPLEXITY: { type: 'integer', minimum: 1, default: 5000, description: 'Largest accepted GraphQL query cost (fields x page sizes)' },
@@ -60,6 +61,7 @@ export interface Config {
   JOB_LEASE_MS: number;
   RECONCILE_INTERVAL_MS: number;
   BODY_LIMIT_BYTES: number;
+  BATCH_BODY_LIMIT_BYTES: number;
   WAIT_MAX_MS: number;
   GRAPHQL_MAX_DEPTH: number;
   GRAPHQL_MAX_COMPLEXITY: number;
