@@ -172,7 +172,7 @@ def raw_scores(P, fine_probs, coarse_probs, emb, fine_logits):
     llm = ll.max(2, keepdims=True)
     llk = (llm + np.log(np.exp(ll - llm).sum(2, keepdims=True)))[:, :, 0]
     s["gmm"] = -llk.max(1)
-    s["iforest"] = -eval_trees(P["iforest"], e.astype(np.float32))
+    s["iforest"] = eval_trees(P["iforest"], e.astype(np.float32))     # = -mean path length
     idx = np.argsort(d, 1, kind="stable")[:, :LOF_K]
     dn = np.take_along_axis(d, idx, 1)
     reach = np.maximum(P["lof_kdist"][idx], dn).mean(1) + 1e-10
@@ -350,11 +350,11 @@ def build_onnx(P, path):
     ll3 = g.op("Reshape", [ll, g.const(np.array([-1, K, GMM_J], np.int64), np.int64)])
     llk = g.op("ReduceLogSumExp", [ll3], axes=[2], keepdims=0)
     out["gmm"] = g.op("Neg", [g.op("ReduceMax", [llk], axes=[1], keepdims=0)])
-    # isolation forest (average path length, negated)
+    # isolation forest: leaves hold -(depth + c(n)), so the average is -(mean path length)
     ta = _tree_attrs(P["iforest"])
     itr = g.op("TreeEnsembleRegressor", [E], domain="ai.onnx.ml", n_targets=1, aggregate_function="AVERAGE",
                post_transform="NONE", **ta)
-    out["iforest"] = g.op("Neg", [g.op("Squeeze", [itr, g.axes(1)])])
+    out["iforest"] = g.op("Squeeze", [itr, g.axes(1)])                   # = -mean path length
     # LOF
     kl = g.const(np.array([LOF_K], np.int64), np.int64)
     vl, il = g.op("TopK", [d, kl], axis=1, largest=0, sorted=1, outputs=[g.name("lofv"), g.name("lofi")])
