@@ -2,6 +2,7 @@ import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import mercurius from 'mercurius';
 import type { Service } from '../src/service.js';
 import type { Classification, ClassificationFilter, Job, Trace } from '../src/provenance/records.js';
+import { webhookResolvers } from './webhook-resolvers.js';
 
 export const completedTopic = 'CLASSIFICATION_COMPLETED';
 
@@ -43,9 +44,14 @@ export function resolvers(service: Service) {
     return { nodes: result.items, pageInfo: { hasNextPage: result.nextCursor !== undefined, endCursor: result.nextCursor ?? null } };
   };
 
+  const webhooks = webhookResolvers(service);
   return {
     JSON: JSONScalar,
+    Mutation: webhooks.Mutation,
+    Webhook: webhooks.Webhook,
+    Delivery: webhooks.Delivery,
     Query: {
+      ...webhooks.Query,
       object: (_: unknown, { id }: { id: string }) => store.getObject(id),
       classification: (_: unknown, { id }: { id: string }) => store.getClassification(id),
       job: (_: unknown, { id }: { id: string }) => store.getJob(id),

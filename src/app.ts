@@ -6,12 +6,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import graphqlPlugin from '../graphql/plugin.js';
 import classifyRoutes from '../routes/classify.js';
+import batchRoutes from '../routes/classify-batch.js';
 import classificationRoutes from '../routes/classifications.js';
 import healthRoutes from '../routes/health.js';
 import jobRoutes from '../routes/jobs.js';
 import modelRoutes from '../routes/models.js';
 import objectRoutes from '../routes/objects.js';
 import traceRoutes from '../routes/traces.js';
+import webhookRoutes from '../routes/webhooks.js';
+import skyportalRoutes from '../routes/skyportal.js';
 import { sharedSchemas } from '../routes/schemas.js';
 import { problemSchema, registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
@@ -56,6 +59,7 @@ export async function buildApp(service: Service): Promise<FastifyInstance> {
         { name: 'results', description: 'Jobs, classifications, objects and traces' },
         { name: 'models', description: 'Model cards' },
         { name: 'operations', description: 'Health and metrics' },
+        { name: 'delivery', description: 'Webhooks, pushes into SkyPortal, and the SkyPortal analysis service' },
       ],
     },
     // GraphiQL's own assets are not part of the API.
@@ -67,11 +71,14 @@ export async function buildApp(service: Service): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   if (service.role !== 'worker') {
     await app.register(classifyRoutes);
+    await app.register(batchRoutes);
     await app.register(jobRoutes);
     await app.register(classificationRoutes);
     await app.register(objectRoutes);
     await app.register(traceRoutes);
     await app.register(modelRoutes);
+    await app.register(webhookRoutes);
+    await app.register(skyportalRoutes);
     await app.register(graphqlPlugin);
   }
   return app;

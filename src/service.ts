@@ -3,19 +3,23 @@
  * embedded default), `serve` (API only) and `worker` (queue consumer only); serve and worker need Redis.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { classifyProcessor } from '../jobs/classify.js';
+import { deliverProcessor } from '../jobs/deliver.js';
 import { executionProviders, type Config } from './config.js';
 import { inProcessEvents, redisEvents, type ResultEvents } from './events/result-events.js';
 import { ModelRepository } from './inference/model-repository.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { bullmqQueue } from './queue/bullmq.js';
+import { bullmqQueue, deliverQueueName } from './queue/bullmq.js';
 import { inProcessQueue } from './queue/in-process.js';
 import type { JobWorker, QueueBackend } from './queue/job-queue.js';
 import { startReconciler } from './queue/reconciler.js';
 import { createStore } from './store/index.js';
+import { serviceVersion } from './version.js';
 import type { ProvenanceStore } from './store/provenance-store.js';
+import { createDeliveryStore } from './store/delivery-store.js';
+import { Deliveries } from './webhooks/deliveries.js';
+import { startFanOut } from './webhooks/fan-out.js';
 
 export type Role = 'all' | 'serve' | 'worker';
 
@@ -26,13 +30,13 @@ export interface Service {
   version: { version: string; commit: string };
   store: ProvenanceStore;
   queue: QueueBackend;
+  /** Webhook, SkyPortal and analysis-callback deliveries (queue `candela-deliver`). */
+  deliveries: Deliveries;
   events: ResultEvents;
   models: ModelRepository;
   metrics: Metrics;
   stop(): Promise<void>;
 }
-
-export const serviceVersion: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function currentCommit(config: Config): string {
   if (config.CANDELA_COMMIT) return config.CANDELA_COMMIT;
@@ -52,6 +56,11 @@ export async function startService(config: Config, role: Role, log: Logger = pin
   const queue = config.REDIS_URL
     ? bullmqQueue({ redisUrl: config.REDIS_URL, attempts: config.JOB_ATTEMPTS, onError: (err) => log.error({ err }, 'queue error') })
     : inProcessQueue({ attempts: config.JOB_ATTEMPTS });
+  const deliverQueue = config.REDIS_URL
+    ? bullmqQueue({ redisUrl: config.REDIS_URL, name: deliverQueueName, attempts: config.JOB_ATTEMPTS, lockDurationMs: config.DELIVERY_LEASE_MS, onError: (err) => log.error({ err }, 'delivery queue error') })
+    : inProcessQueue({ attempts: config.JOB_ATTEMPTS });
+  const deliveryStore = await createDeliveryStore({ mongodbUri: config.MONGODB_URI || undefined, dataDir: config.DATA_DIR });
+  const deliveries = new Deliveries(deliveryStore, deliverQueue.queue, { maxAttempts: config.DELIVERY_ATTEMPTS });
   const events = config.REDIS_URL ? await redisEvents(config.REDIS_URL) : inProcessEvents();
   const metrics = createMetrics(() => queue.queue.depth());
   const models = await ModelRepository.load({
@@ -72,6 +81,9 @@ export async function startService(config: Config, role: Role, log: Logger = pin
 
   let worker: JobWorker | undefined;
   let reconciler: { stop(): void } | undefined;
+  let deliverWorker: JobWorker | undefined;
+  let deliveryReconciler: { stop(): void } | undefined;
+  let stopFanOut: (() => void) | undefined;
   if (role !== 'serve') {
     worker = queue.startWorker(
       classifyProcessor({
@@ -90,6 +102,20 @@ export async function startService(config: Config, role: Role, log: Logger = pin
       { concurrency: config.WORKER_CONCURRENCY },
     );
     reconciler = startReconciler(store, queue.queue, { leaseMs: config.JOB_LEASE_MS, intervalMs: config.RECONCILE_INTERVAL_MS, log });
+    stopFanOut = startFanOut(events, { store, deliveries, models, log });
+    deliverWorker = deliverQueue.startWorker(
+      deliverProcessor({
+        store: deliveryStore,
+        deliveries,
+        log,
+        leaseMs: config.DELIVERY_LEASE_MS,
+        timeoutMs: config.DELIVERY_TIMEOUT_MS,
+        allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+        retry: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
+      }),
+      { concurrency: config.DELIVERY_CONCURRENCY },
+    );
+    deliveryReconciler = deliveries.startReconciler({ intervalMs: config.RECONCILE_INTERVAL_MS, log });
   }
 
   return {
@@ -99,13 +125,19 @@ export async function startService(config: Config, role: Role, log: Logger = pin
     version,
     store,
     queue,
+    deliveries,
     events,
     models,
     metrics,
     async stop() {
       reconciler?.stop();
+      deliveryReconciler?.stop();
+      stopFanOut?.();
       await worker?.close();
+      await deliverWorker?.close();
       await queue.close();
+      await deliverQueue.close();
+      await deliveryStore.close();
       await events.close();
       await models.close();
       await store.close();

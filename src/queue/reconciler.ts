@@ -16,16 +16,21 @@ export async function reconcileOnce(store: ProvenanceStore, queue: JobQueue, lea
   return stale.length;
 }
 
-export function startReconciler(store: ProvenanceStore, queue: JobQueue, options: { leaseMs: number; intervalMs: number; log: Logger }) {
+/** Runs `task` every `intervalMs` (never two at once; 0 = never); errors are logged as `what` failing. */
+export function runPeriodically(task: () => Promise<unknown>, options: { intervalMs: number; log: Logger; what: string }) {
   if (options.intervalMs <= 0) return { stop: () => undefined };
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    reconcileOnce(store, queue, options.leaseMs, options.log)
-      .catch((error) => options.log.error({ err: error }, 'reconciliation failed'))
+    task()
+      .catch((error) => options.log.error({ err: error }, `${options.what} failed`))
       .finally(() => (running = false));
   }, options.intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+export function startReconciler(store: ProvenanceStore, queue: JobQueue, options: { leaseMs: number; intervalMs: number; log: Logger }) {
+  return runPeriodically(() => reconcileOnce(store, queue, options.leaseMs, options.log), { ...options, what: 'reconciliation' });
 }
