@@ -8,8 +8,9 @@ import { cpus, totalmem } from 'node:os';
 import pino from 'pino';
 import { ModelRepository } from '../src/inference/model-repository.js';
 import { onnxruntimeVersion, ort } from '../src/inference/sessions.js';
-import { batchRunner } from '../src/inference/spectrum-model.js';
-import { preprocessSpectrum, spectrumLimits } from '../src/preprocess/spectrum.js';
+import { batchRunner } from '../src/inference/ensemble-model.js';
+import { toModelTensor } from '../src/preprocess/index.js';
+import { spectrumLimits } from '../src/preprocess/spectrum.js';
 import { spectrumFromSkyPortal } from '../src/inputs/spectrum.js';
 import { realSpectrumBody } from '../test/helpers/fixtures.js';
 import { modelsDir, startTestInstance } from '../test/helpers/service.js';
@@ -27,8 +28,8 @@ async function rawInference(batchSizes: number[], items: number, cpuArena: boole
   });
   const model = repository.get(process.env.BENCH_MODEL ?? 'spectrum-astranet');
   const p = model.card.input.preprocessing;
-  const parsed = spectrumFromSkyPortal(realSpectrumBody(), spectrumLimits(p));
-  const tensor = preprocessSpectrum(parsed.content, p);
+  if (p.kind !== 'spectrum-grid-v1') throw new Error('the raw-inference benchmark feeds a spectrum; BENCH_MODEL must be a spectrum model');
+  const tensor = toModelTensor(spectrumFromSkyPortal(realSpectrumBody(), spectrumLimits(p)).content, p);
   const rows: { batch: number; perSecond: number; msPerItem: number; rssMiB: number }[] = [];
   for (const batch of batchSizes) {
     // Reload per batch size so that the arena's growth is attributed to this size alone.

@@ -1,6 +1,6 @@
 /** Request bodies beyond JSON: Avro alerts as bytes, CSV as text. */
 import type { FastifyInstance } from 'fastify';
-import type { LoadedModel } from '../src/inference/spectrum-model.js';
+import type { LoadedModel } from '../src/inference/ensemble-model.js';
 import type { SpectrumLimits } from '../src/inputs/spectrum.js';
 import { spectrumLimits } from '../src/preprocess/spectrum.js';
 

@@ -8,7 +8,7 @@ import { waitForJob } from '../src/events/wait-for-job.js';
 import { jobLinks } from '../src/http/links.js';
 import { sendProblem, type Problem } from '../src/http/problem.js';
 import { chooseModel } from '../src/inference/choose-model.js';
-import type { LoadedModel } from '../src/inference/spectrum-model.js';
+import type { LoadedModel } from '../src/inference/ensemble-model.js';
 import { parseEachAlert } from '../src/inputs/alerts/index.js';
 import { InputError } from '../src/inputs/input-error.js';
 import { detectModality, parseObservations, type Body } from '../src/inputs/observation.js';
@@ -116,8 +116,8 @@ const batchRoutes: FastifyPluginAsync = async (app) => {
     } else {
       (request.body as unknown[]).forEach((item, index) => each(() => {
         const modality = detectModality(item as Body);
-        const spectrumModel = modality === 'spectrum' ? modelFor('spectrum') : undefined;
-        const [observation, ...more] = parseObservations(modality, item as Body, { contentType: 'application/json', spectrumLimits: spectrumModel && spectrumLimitsOf(spectrumModel) });
+        const ensembleModel = modality === 'spectrum' ? modelFor('spectrum') : undefined;
+        const [observation, ...more] = parseObservations(modality, item as Body, { contentType: 'application/json', spectrumLimits: ensembleModel && spectrumLimitsOf(ensembleModel) });
         if (more.length > 0) throw new InputError('More than one observation', [{ pointer: `/${index}`, detail: 'an item holds one input' }]);
         return observation;
       }));

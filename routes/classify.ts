@@ -90,10 +90,10 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
     const modality = query.type ?? detectModality(request.body);
     const choose = () => chooseModel(models, { spectrum: config.DEFAULT_SPECTRUM_MODEL, lightcurve: config.DEFAULT_LIGHTCURVE_MODEL }, modality, query.model);
     // A spectrum is checked against its model's window while parsing; other inputs are parsed first.
-    const spectrumModel = modality === 'spectrum' ? choose() : undefined;
+    const ensembleModel = modality === 'spectrum' ? choose() : undefined;
     const contentType = request.headers['content-type'] ?? 'application/octet-stream';
-    const observations = parseObservations(modality, request.body, { ...query, contentType, spectrumLimits: spectrumModel && spectrumLimitsOf(spectrumModel) });
-    const model = spectrumModel ?? choose();
+    const observations = parseObservations(modality, request.body, { ...query, contentType, spectrumLimits: ensembleModel && spectrumLimitsOf(ensembleModel) });
+    const model = ensembleModel ?? choose();
     if (observations.length !== 1) {
       throw new InputError('More than one observation', [{ pointer: '', detail: `holds ${observations.length} alerts; send several to POST /classify/batch` }]);
     }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { LoadedModel } from '../src/inference/spectrum-model.js';
+import type { LoadedModel } from '../src/inference/ensemble-model.js';
 import { problemResponses } from './schemas.js';
 
 const cardSchema = { type: 'object', additionalProperties: true, description: 'The model card (card.json) as shipped with the artifact' } as const;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { LoadedModel } from './inference/spectrum-model.js';
+import type { LoadedModel } from './inference/ensemble-model.js';
 import { toModelTensor } from './preprocess/index.js';
 import { contentHash } from './provenance/hash.js';
 import type { Datapoint, Job, LightCurveContent, Modality, SpectrumContent } from './provenance/records.js';

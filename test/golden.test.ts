@@ -8,9 +8,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { assessConfidence } from '../src/confidence/assess.js';
+import type { LightCurveContent } from '../src/inputs/lightcurve.js';
 import { spectrumFromSkyPortal, type SkyPortalSpectrum } from '../src/inputs/spectrum.js';
 import { ModelRepository } from '../src/inference/model-repository.js';
-import { preprocessSpectrum, spectrumLimits } from '../src/preprocess/spectrum.js';
+import type { LoadedModel } from '../src/inference/ensemble-model.js';
+import { toModelTensor } from '../src/preprocess/index.js';
+import { spectrumLimits } from '../src/preprocess/spectrum.js';
 import { modelsDir } from './helpers/service.js';
 
 const tolerance = 1e-5;
@@ -33,8 +36,9 @@ interface GoldenConfidence {
 
 interface GoldenCase {
   name: string;
-  request: SkyPortalSpectrum;
-  tensor: { x: number[]; meta: number[] };
+  /** A SkyPortal spectrum body, or a light curve as the parsers produce it. */
+  request: SkyPortalSpectrum | LightCurveContent;
+  tensor: { x: number[]; meta: number[]; coverage?: number };
   classifier: { fine_probs: number[]; coarse_probs: number[]; embedding: number[]; fine_logits: number[] };
   sentinel: { ad_scores: number[]; ad_score: number };
   confidence: Record<string, GoldenConfidence>;
@@ -49,6 +53,13 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
     if (diff > worst) [worst, at] = [diff, i];
   }
   assert.ok(worst <= tolerance, `${what}: max |diff| ${worst} at ${at} (${actual[at]} vs ${expected[at]})`);
+}
+
+/** The request as the service would turn it into a tensor: parsed and checked for spectra, as given for light curves. */
+function preprocess(model: LoadedModel, request: GoldenCase['request']) {
+  const p = model.card.input.preprocessing;
+  if (p.kind === 'spectrum-grid-v1') return toModelTensor(spectrumFromSkyPortal(request as SkyPortalSpectrum, spectrumLimits(p)).content, p);
+  return toModelTensor(request as LightCurveContent, p);
 }
 
 let repository: ModelRepository;
@@ -78,14 +89,13 @@ for (const file of goldenFiles) {
     for (const c of cases) {
       it(`${c.name}: preprocessing, ONNX Runtime and confidence agree with Python`, async () => {
         const model = repository.get(reference);
-        const p = model.card.input.preprocessing;
-        const parsed = spectrumFromSkyPortal(c.request, spectrumLimits(p));
-        const tensor = preprocessSpectrum(parsed.content, p);
+        const tensor = preprocess(model, c.request);
         assertClose(tensor.x, c.tensor.x, 'x');
         assertClose(tensor.meta, c.tensor.meta, 'meta');
+        if (c.tensor.coverage !== undefined) assertClose([(tensor as { coverage?: number }).coverage ?? NaN], [c.tensor.coverage], 'coverage');
 
         // ONNX Runtime on Python's own tensor, so that a preprocessing difference cannot hide here.
-        const outputs = await model.infer({ x: Float32Array.from(c.tensor.x), meta: Float32Array.from(c.tensor.meta), coverage: 1 });
+        const outputs = await model.infer({ x: Float32Array.from(c.tensor.x), meta: Float32Array.from(c.tensor.meta) });
         assertClose(outputs.fineProbs, c.classifier.fine_probs, 'fine_probs');
         assertClose(outputs.coarseProbs, c.classifier.coarse_probs, 'coarse_probs');
         assertClose(outputs.adScores, c.sentinel.ad_scores, 'ad_scores');

@@ -1,7 +1,7 @@
 import { InputError } from '../inputs/input-error.js';
 import type { Modality } from '../provenance/records.js';
 import type { ModelRepository } from './model-repository.js';
-import type { LoadedModel } from './spectrum-model.js';
+import type { LoadedModel } from './ensemble-model.js';
 
 /** Alerts are classified by light-curve models: an alert is a light curve with context. */
 const modelModality: Record<Modality, Modality> = { spectrum: 'spectrum', lightcurve: 'lightcurve', alert: 'lightcurve' };

@@ -1,7 +1,7 @@
-/** One loaded spectrum model: classifier and Sentinel graphs behind a micro-batcher. */
+/** One loaded model (any modality): classifier and Sentinel graphs behind a micro-batcher. */
 import type { Calibration } from '../confidence/calibration.js';
 import type { ModelOutputs } from '../confidence/assess.js';
-import type { SpectrumTensor } from '../preprocess/spectrum.js';
+import type { ModelTensor } from '../preprocess/index.js';
 import type { ExecutionProvider } from '../config.js';
 import type { Trace } from '../provenance/records.js';
 import { MicroBatcher } from './micro-batcher.js';
@@ -14,7 +14,7 @@ export interface LoadedModel {
   executionProvider: ExecutionProvider;
   trace: Trace;
   /** Runs the classifier then the Sentinel for one input, batched with whatever else is waiting. */
-  infer(tensor: SpectrumTensor): Promise<ModelOutputs>;
+  infer(tensor: ModelTensor): Promise<ModelOutputs>;
   close(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export function batchRunner(graphs: GraphPair, card: ModelCard) {
   const M = card.ensemble.members;
   const S = card.sentinel.scores.length;
 
-  return async (items: SpectrumTensor[]): Promise<ModelOutputs[]> => {
+  return async (items: ModelTensor[]): Promise<ModelOutputs[]> => {
     const B = items.length;
     const x = new Float32Array(B * channels * length);
     items.forEach((item, b) => x.set(item.x, b * channels * length));
@@ -59,7 +59,7 @@ export function batchRunner(graphs: GraphPair, card: ModelCard) {
   };
 }
 
-export function spectrumModel(
+export function ensembleModel(
   graphs: GraphPair,
   parts: Omit<LoadedModel, 'infer' | 'close'>,
   batching: { maxItems: number; maxDelayMs: number; onBatch?: (size: number, seconds: number) => void },

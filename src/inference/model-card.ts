@@ -1,4 +1,4 @@
-import type { SpectrumPreprocessing } from '../preprocess/spectrum.js';
+import { preprocessingKinds, type Preprocessing } from '../preprocess/index.js';
 import type { Modality } from '../provenance/records.js';
 
 /** The parts of `card.json` the service relies on; the card may hold more (training data, metrics). */
@@ -17,7 +17,7 @@ export interface ModelCard {
   input: {
     /** Shapes include the batch axis, named ("batch") where dynamic. */
     tensors: Record<string, { dtype: string; shape: (number | string)[] }>;
-    preprocessing: SpectrumPreprocessing;
+    preprocessing: Preprocessing;
   };
   ensemble: { members: number; seeds?: number[] };
   sentinel: { scores: string[]; families?: Record<string, string[]> };
@@ -39,7 +39,8 @@ export function cardProblems(card: Partial<ModelCard>): string[] {
   }
   if (!(card.ensemble?.members && card.ensemble.members >= 1)) problems.push('ensemble.members missing');
   if (!card.sentinel?.scores?.length) problems.push('sentinel.scores missing');
-  if (card.input?.preprocessing?.kind !== 'spectrum-grid-v1') problems.push('unsupported preprocessing kind');
+  const kind = card.input?.preprocessing?.kind;
+  if (!kind || !preprocessingKinds.includes(kind)) problems.push(`unsupported preprocessing kind ${String(kind)}`);
   const x = card.input?.tensors?.x?.shape;
   if (!x || x.length !== 3 || x[2] !== card.input?.preprocessing?.length) problems.push('input.tensors.x.shape must be [batch, channels, preprocessing.length]');
   for (const file of artifactFiles) if (!card.files?.[file]) problems.push(`files.${file} hash missing`);

@@ -10,7 +10,7 @@ import { contentHash, sha256Hex } from '../provenance/hash.js';
 import type { Trace, TraceContent } from '../provenance/records.js';
 import { artifactFiles, cardProblems, type ModelCard } from './model-card.js';
 import { onnxruntimeVersion, openSession, type SessionSettings } from './sessions.js';
-import { spectrumModel, type LoadedModel } from './spectrum-model.js';
+import { ensembleModel, type LoadedModel } from './ensemble-model.js';
 
 export interface RepositoryOptions {
   dir: string;
@@ -98,7 +98,7 @@ async function loadModel(dir: string, options: RepositoryOptions): Promise<Loade
     config: { graphOptimizationLevel: 'all' },
   };
   const trace: Trace = { id: contentHash(content), content, createdAt: new Date().toISOString() };
-  return spectrumModel(
+  return ensembleModel(
     { classifier: classifier.session, sentinel: sentinel.session },
     { card, calibration, executionProvider: classifier.executionProvider, trace },
     {

@@ -1,9 +1,16 @@
 /** Picks the preprocessing a model's card names and applies it to a datapoint's content. */
 import type { LightCurveContent, SpectrumContent } from '../provenance/records.js';
-import { preprocessSpectrum, type SpectrumPreprocessing, type SpectrumTensor } from './spectrum.js';
+import { preprocessLightCurve, type LightCurvePreprocessing } from './lightcurve.js';
+import { preprocessSpectrum, type SpectrumPreprocessing } from './spectrum.js';
 
-export type Preprocessing = SpectrumPreprocessing;
-export type ModelTensor = SpectrumTensor;
+export type Preprocessing = SpectrumPreprocessing | LightCurvePreprocessing;
+export const preprocessingKinds: readonly Preprocessing['kind'][] = ['spectrum-grid-v1', 'lightcurve-grid-v1'];
+
+/** What every model takes: `x` [channels × length] and an optional metadata vector. */
+export interface ModelTensor {
+  x: Float32Array;
+  meta: Float32Array;
+}
 
 export function isSpectrum(content: SpectrumContent | LightCurveContent): content is SpectrumContent {
   return 'wavelengths' in content;
@@ -21,5 +28,8 @@ export function toModelTensor(content: SpectrumContent | LightCurveContent, prep
     case 'spectrum-grid-v1':
       if (!isSpectrum(content)) throw new ModalityMismatchError(preprocessing.kind);
       return preprocessSpectrum(content, preprocessing);
+    case 'lightcurve-grid-v1':
+      if (isSpectrum(content)) throw new ModalityMismatchError(preprocessing.kind);
+      return preprocessLightCurve(content, preprocessing);
   }
 }
