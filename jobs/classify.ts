@@ -1,14 +1,16 @@
 /**
  * The classify processor: job id → datapoints → tensor → ensemble + Sentinel → confidence → stored
- * classification → event. Idempotent: the store keeps one classification per job whatever the attempts.
+ * classification → event → follow-up (deliveries). Idempotent: the store keeps one classification per job
+ * whatever the attempts, and the follow-up is idempotent too, so a job that comes back after its worker died
+ * between storing and following up is followed up again rather than lost.
  */
 import type { Logger } from 'pino';
 import { assessConfidence } from '../src/confidence/assess.js';
-import type { ResultEvents } from '../src/events/result-events.js';
+import type { JobFinishedEvent, ResultEvents } from '../src/events/result-events.js';
 import type { ModelRepository } from '../src/inference/model-repository.js';
 import { contentHash } from '../src/provenance/hash.js';
 import { toModelTensor } from '../src/preprocess/index.js';
-import type { Classification } from '../src/provenance/records.js';
+import type { Classification, Job } from '../src/provenance/records.js';
 import type { ProvenanceStore } from '../src/store/provenance-store.js';
 
 export interface ClassifyDependencies {
@@ -18,16 +20,37 @@ export interface ClassifyDependencies {
   log: Logger;
   attempts: number;
   leaseMs: number;
+  /** What must happen once a job has finished (its deliveries); awaited before the job is acknowledged, idempotent. */
+  followUp?: (event: JobFinishedEvent) => Promise<void>;
   onCompleted?: (classification: Classification, seconds: number) => void;
   onFailed?: (final: boolean) => void;
 }
 
+function finishedEvent(job: Job): JobFinishedEvent | null {
+  if (job.status === 'completed' && job.classificationId) {
+    return { type: 'classification.completed', jobId: job.id, objectId: job.objectId, classificationId: job.classificationId };
+  }
+  return job.status === 'failed' ? { type: 'job.failed', jobId: job.id, objectId: job.objectId } : null;
+}
+
 export function classifyProcessor(deps: ClassifyDependencies) {
+  const finish = async (event: JobFinishedEvent) => {
+    await deps.events.publish(event);
+    await deps.followUp?.(event);
+  };
   return async (jobId: string): Promise<void> => {
     const started = process.hrtime.bigint();
     const job = await deps.store.claimJob(jobId, deps.leaseMs);
-    if (!job) return; // finished already, unknown, or in another worker's hands
+    if (!job) {
+      // Unknown, in another worker's hands, or finished: then its follow-up may not have run (the worker that
+      // finished it may have died right after storing), and running it again is harmless.
+      const finished = await deps.store.getJob(jobId);
+      const event = finished && finishedEvent(finished);
+      if (event) await deps.followUp?.(event);
+      return;
+    }
     const log = deps.log.child({ jobId, objectId: job.objectId, attempt: job.attempts });
+    let stored: Classification;
     try {
       const model = deps.models.get(job.options.model);
       const [datapoint] = await deps.store.getDatapoints(job.datapointIds);
@@ -51,9 +74,8 @@ export function classifyProcessor(deps: ClassifyDependencies) {
         result,
         createdAt: new Date().toISOString(),
       };
-      const stored = await deps.store.completeJob(classification, model.trace);
+      stored = await deps.store.completeJob(classification, model.trace);
       deps.onCompleted?.(stored, Number(process.hrtime.bigint() - started) / 1e9);
-      await deps.events.publish({ type: 'classification.completed', jobId: job.id, objectId: job.objectId, classificationId: stored.id });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       const final = job.attempts >= deps.attempts;
@@ -61,7 +83,11 @@ export function classifyProcessor(deps: ClassifyDependencies) {
       await deps.store.failJob(job.id, { title: 'Classification failed', detail }, !final);
       deps.onFailed?.(final);
       if (!final) throw error;
-      await deps.events.publish({ type: 'job.failed', jobId: job.id, objectId: job.objectId });
+      await finish({ type: 'job.failed', jobId: job.id, objectId: job.objectId });
+      return;
     }
+    // Outside the try: the classification is stored, so a follow-up error must not mark the job failed; it
+    // fails this run, and the queue's retry comes back through the finished-job path above.
+    await finish({ type: 'classification.completed', jobId: job.id, objectId: job.objectId, classificationId: stored.id });
   };
 }

@@ -19,7 +19,7 @@ import { serviceVersion } from './version.js';
 import type { ProvenanceStore } from './store/provenance-store.js';
 import { createDeliveryStore } from './store/delivery-store.js';
 import { Deliveries } from './webhooks/deliveries.js';
-import { startFanOut } from './webhooks/fan-out.js';
+import { fanOut } from './webhooks/fan-out.js';
 
 export type Role = 'all' | 'serve' | 'worker';
 
@@ -83,7 +83,6 @@ export async function startService(config: Config, role: Role, log: Logger = pin
   let reconciler: { stop(): void } | undefined;
   let deliverWorker: JobWorker | undefined;
   let deliveryReconciler: { stop(): void } | undefined;
-  let stopFanOut: (() => void) | undefined;
   if (role !== 'serve') {
     worker = queue.startWorker(
       classifyProcessor({
@@ -93,6 +92,7 @@ export async function startService(config: Config, role: Role, log: Logger = pin
         log,
         attempts: config.JOB_ATTEMPTS,
         leaseMs: config.JOB_LEASE_MS,
+        followUp: (event) => fanOut({ store, deliveries, models }, event),
         onCompleted: (c, seconds) => {
           metrics.classifications.inc({ model: c.model.name, decision: c.result.decision.value });
           metrics.classificationSeconds.observe(seconds);
@@ -102,7 +102,6 @@ export async function startService(config: Config, role: Role, log: Logger = pin
       { concurrency: config.WORKER_CONCURRENCY },
     );
     reconciler = startReconciler(store, queue.queue, { leaseMs: config.JOB_LEASE_MS, intervalMs: config.RECONCILE_INTERVAL_MS, log });
-    stopFanOut = startFanOut(events, { store, deliveries, models, log });
     deliverWorker = deliverQueue.startWorker(
       deliverProcessor({
         store: deliveryStore,
@@ -132,7 +131,6 @@ export async function startService(config: Config, role: Role, log: Logger = pin
     async stop() {
       reconciler?.stop();
       deliveryReconciler?.stop();
-      stopFanOut?.();
       await worker?.close();
       await deliverWorker?.close();
       await queue.close();

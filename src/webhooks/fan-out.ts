@@ -1,11 +1,10 @@
 /**
  * Turns finished jobs into deliveries: each active subscription whose rule matches a new classification gets
  * one (a SkyPortal subscription two: classification and annotation), and a SkyPortal analysis request waiting
- * on the job gets its callback. Runs in every worker; with Redis events each worker sees every event, and the
- * deterministic delivery ids make the duplicates harmless.
+ * on the job gets its callback. Runs as the last step of the classify job (jobs/classify.ts), so that a worker
+ * dying before it has run leaves the job to be retried; deterministic delivery ids make a repeat harmless.
  */
-import type { Logger } from 'pino';
-import type { JobFinishedEvent, ResultEvents } from '../events/result-events.js';
+import type { JobFinishedEvent } from '../events/result-events.js';
 import { classificationLinks } from '../http/links.js';
 import type { ModelRepository } from '../inference/model-repository.js';
 import type { Classification, Modality } from '../provenance/records.js';
@@ -22,7 +21,6 @@ export interface FanOutDependencies {
   store: ProvenanceStore;
   deliveries: Deliveries;
   models: ModelRepository;
-  log: Logger;
 }
 
 export function webhookBody(webhookId: string, id: string, classification: Classification, modality: Modality) {
@@ -91,11 +89,4 @@ export async function fanOut(deps: FanOutDependencies, event: JobFinishedEvent):
   for (const webhook of await deps.deliveries.store.listActiveWebhooks()) {
     if (matchesRule(webhook.rule, classification, modality)) await deliverToSubscriber(deps, webhook, classification, modality);
   }
-}
-
-/** Subscribes to result events; returns the function that stops it. */
-export function startFanOut(events: ResultEvents, deps: FanOutDependencies): () => void {
-  return events.subscribe((event) => {
-    fanOut(deps, event).catch((error) => deps.log.error({ err: error, jobId: event.jobId }, 'could not create deliveries for a finished job'));
-  });
 }

@@ -32,6 +32,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // refused until the server listens: the loop retries
     try {
       await Promise.race([probe.connect().then(() => probe.ping()), spawnError]);
       probe.disconnect();
