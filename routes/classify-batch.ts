@@ -87,6 +87,13 @@ const batchRoutes: FastifyPluginAsync = async (app) => {
     },
   }, async (request, reply) => {
     const { query } = request;
+    if (typeof request.body === 'string') {
+      return sendProblem(reply, {
+        title: 'Unsupported batch body', status: 415,
+        detail: 'a batch is an Avro container of alerts or a JSON array of bodies; send one CSV or text body to POST /classify',
+        errors: [{ pointer: '', detail: `content-type ${request.headers['content-type']} is not a batch` }],
+      });
+    }
     const contentType = request.headers['content-type'] ?? 'application/octet-stream';
     const defaults = { spectrum: config.DEFAULT_SPECTRUM_MODEL, lightcurve: config.DEFAULT_LIGHTCURVE_MODEL };
     const chosen = new Map<Modality, LoadedModel>();

@@ -54,4 +54,15 @@ describe('POST /classify/batch with JSON items', () => {
       assert.equal(res.statusCode, 400, `${payload}: ${res.body}`);
     }
   });
+
+  it('refuses a CSV or plain-text body with 415, storing nothing: those are single inputs', async () => {
+    const before = rowCounts(instance.dataDir);
+    for (const type of ['text/csv', 'text/plain']) {
+      const res = await instance.app.inject({ method: 'POST', url: '/classify/batch', headers: { 'content-type': type }, payload: 'mjd,flux,fluxerr,zp,magsys,filter\n59000,100,10,23.9,ab,ztfg\n' });
+      assert.equal(res.statusCode, 415, `${type}: ${res.body}`);
+      assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+      assert.match(res.json().detail, /POST \/classify/);
+    }
+    assert.deepEqual(rowCounts(instance.dataDir), before);
+  });
 });
