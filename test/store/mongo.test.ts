@@ -30,6 +30,7 @@ import {
   objectFromDoc,
   staleJobsQuery,
 } from '../../src/store/mongo-store.js';
+import { dropDatabaseOnClose } from '../helpers/mongo.js';
 import { runStoreContract } from './contract.js';
 import { classification, datapoint, trace } from './fixtures.js';
 
@@ -40,16 +41,7 @@ let counter = 0;
 function mongoFactory(transactions: boolean | 'auto') {
   return async () => {
     const dbName = `candela_test_${process.pid}_${Date.now().toString(36)}_${++counter}`;
-    const store = await createMongoStore(uri!, { dbName, transactions, serverSelectionTimeoutMS: 5000 });
-    const close = store.close.bind(store);
-    store.close = async () => {
-      try {
-        await store.connection.dropDatabase();
-      } finally {
-        await close();
-      }
-    };
-    return store;
+    return dropDatabaseOnClose(await createMongoStore(uri!, { dbName, transactions, serverSelectionTimeoutMS: 5000 }));
   };
 }
 

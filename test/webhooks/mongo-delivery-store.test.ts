@@ -18,23 +18,15 @@ import {
   webhookFromDoc,
 } from '../../src/store/mongo-delivery-store.js';
 import { InvalidCursorError } from '../../src/store/provenance-store.js';
+import { dropDatabaseOnClose } from '../helpers/mongo.js';
 import { runDeliveryStoreContract } from './delivery-store-contract.js';
 
 const uri = process.env.MONGODB_URI?.trim();
 let counter = 0;
 
-runDeliveryStoreContract('mongodb', async () => {
-  const store = await createMongoDeliveryStore(uri!, { dbName: `candela_deliveries_${process.pid}_${++counter}`, serverSelectionTimeoutMS: 5000 });
-  const close = store.close.bind(store);
-  store.close = async () => {
-    try {
-      await store.connection.dropDatabase();
-    } finally {
-      await close();
-    }
-  };
-  return store;
-}, { skip: uri ? false : 'MONGODB_URI is not set: no MongoDB server to run the delivery store contract against' });
+runDeliveryStoreContract('mongodb', async () => (
+  dropDatabaseOnClose(await createMongoDeliveryStore(uri!, { dbName: `candela_deliveries_${process.pid}_${++counter}`, serverSelectionTimeoutMS: 5000 }))
+), { skip: uri ? false : 'MONGODB_URI is not set: no MongoDB server to run the delivery store contract against' });
 
 // Models on a connection that never connects: enough for validation and index definitions.
 const offline = mongoose.createConnection();
