@@ -1,6 +1,7 @@
 /** SkyPortal's analysis-service endpoint: register `<candela>/skyportal/analysis` in SkyPortal (README). */
-import type { FastifyPluginAsync } from 'fastify';
-import { notFound } from '../src/http/problem.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { notFound, sendProblem } from '../src/http/problem.js';
 import { startAnalysis, type AnalysisRequestBody } from '../src/skyportal/analysis.js';
 import { callbackDeliveryId } from '../src/skyportal/callback.js';
 import { idParams } from './jobs.js';
@@ -31,7 +32,29 @@ const analysisRequestSchema = {
   required: ['callback_url', 'callback_method', 'invalid_after', 'analysis_resource_type', 'resource_id', 'inputs'],
 } as const;
 
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * With SKYPORTAL_ANALYSIS_TOKEN set, every request must carry it as a bearer token: what SkyPortal sends for an
+ * analysis service registered with `authentication_type: "header_token"`. Compared in constant time.
+ */
+function requireToken(token: string) {
+  const expected = digest(`Bearer ${token}`);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const given = request.headers.authorization;
+    if (given !== undefined && timingSafeEqual(digest(given), expected)) return;
+    reply.header('www-authenticate', 'Bearer realm="candela-skyportal-analysis"');
+    return sendProblem(reply, {
+      title: 'Unauthorized', status: 401,
+      detail: given === undefined ? 'this analysis service needs an Authorization: Bearer token' : 'the bearer token is not this service\'s',
+      errors: [{ pointer: 'Authorization', detail: given === undefined ? 'is missing' : 'does not match' }],
+    });
+  };
+}
+
 const skyportalRoutes: FastifyPluginAsync = async (app) => {
+  const token = app.candela.config.SKYPORTAL_ANALYSIS_TOKEN;
+  if (token) app.addHook('onRequest', requireToken(token));
   app.post<{ Body: AnalysisRequestBody }>('/skyportal/analysis', {
     schema: {
       tags: ['delivery'],
@@ -49,7 +72,7 @@ const skyportalRoutes: FastifyPluginAsync = async (app) => {
           },
           required: ['status', 'message', 'analysisId'],
         },
-        ...problemResponses(400, 404, 413, 422),
+        ...problemResponses(400, 401, 404, 413, 422),
       },
     },
   }, async (request) => {
@@ -76,7 +99,7 @@ const skyportalRoutes: FastifyPluginAsync = async (app) => {
           },
           required: ['id', 'objectId', 'invalidAfter', 'createdAt'],
         },
-        ...problemResponses(404),
+        ...problemResponses(401, 404),
       },
     },
   }, async (request, reply) => {

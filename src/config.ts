@@ -32,6 +32,7 @@ export const configSchema = {
     GRAPHQL_MAX_COMPLEXITY: { type: 'integer', minimum: 1, default: 5000, description: 'Largest accepted GraphQL query cost (fields x page sizes)' },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level' },
     CANDELA_COMMIT: { type: 'string', default: '', description: 'Commit recorded in traces (default: git rev-parse HEAD)' },
+    SKYPORTAL_ANALYSIS_TOKEN: { type: 'string', default: '', description: 'When set, /skyportal/analysis requires `Authorization: Bearer <token>` (register Candela in SkyPortal with authentication_type "header_token")' },
     WEBHOOK_ALLOW_PRIVATE: { type: 'boolean', default: false, description: 'Allow webhook, SkyPortal and callback targets on loopback, private and link-local addresses (local set-ups, tests)' },
     DELIVERY_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 30, default: 8, description: 'Attempts per delivery before it is dead-lettered' },
     DELIVERY_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 300000, default: 10000, description: 'Longest wait for a receiver to answer one attempt' },
@@ -67,6 +68,7 @@ export interface Config {
   GRAPHQL_MAX_COMPLEXITY: number;
   LOG_LEVEL: string;
   CANDELA_COMMIT: string;
+  SKYPORTAL_ANALYSIS_TOKEN: string;
   WEBHOOK_ALLOW_PRIVATE: boolean;
   DELIVERY_ATTEMPTS: number;
   DELIVERY_TIMEOUT_MS: number;

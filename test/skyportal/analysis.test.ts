@@ -135,3 +135,32 @@ describe('SkyPortal analysis service', () => {
     assert.deepEqual(rowCounts(candela.dataDir), before);
   });
 });
+
+describe('SkyPortal analysis service with SKYPORTAL_ANALYSIS_TOKEN', () => {
+  it('refuses requests without the bearer token SkyPortal sends for header_token services, and serves those with it', async () => {
+    const guarded = await startTestInstance({ MODELS_DIR: spectrumOnlyModels, WEBHOOK_ALLOW_PRIVATE: true, SKYPORTAL_ANALYSIS_TOKEN: 's3cret-token' });
+    try {
+      const url = await listening(guarded);
+      const spectra = fixture('skyportal/ZTF21aaqjmps_spec.csv');
+      const before = rowCounts(guarded.dataDir);
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: 's3cret-token' }];
+      for (const headers of attempts) {
+        const refused = await skyportal.startAnalysis(url, 'ZTF21guarded', { spectra }, 60_000, headers);
+        assert.equal(refused.status, 401, JSON.stringify(headers));
+        assert.equal(refused.body.title, 'Unauthorized');
+      }
+      assert.deepEqual(rowCounts(guarded.dataDir), before);
+      const shown = await guarded.app.inject({ method: 'GET', url: '/skyportal/analysis/anything' });
+      assert.equal(shown.statusCode, 401);
+      assert.match(shown.headers['www-authenticate'] as string, /^Bearer/);
+
+      const callbacksBefore = skyportal.callbacks.length;
+      const started = await skyportal.startAnalysis(url, 'ZTF21guarded', { spectra }, 60_000, { Authorization: 'Bearer s3cret-token' });
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      const callbacks = await skyportal.callbacksReceived(callbacksBefore + 1);
+      assert.equal(callbacks.at(-1)!.body.status, 'success');
+    } finally {
+      await guarded.close();
+    }
+  });
+});

@@ -34,7 +34,8 @@ export interface FakeSkyPortal {
   /** While true, the analysis webhook answers 503 (maintenance). */
   callbackOutage: boolean;
   /** Starts an analysis on `candelaUrl` as SkyPortal does; returns Candela's answer. */
-  startAnalysis(candelaUrl: string, objId: string, inputs: Record<string, string>, validForMs?: number): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** `headers`: what SkyPortal adds for `authentication_type: "header_token"` (the service's `_authinfo.header_token`). */
+  startAnalysis(candelaUrl: string, objId: string, inputs: Record<string, string>, validForMs?: number, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Resolves once `count` callbacks have been accepted. */
   callbacksReceived(count: number, timeoutMs?: number): Promise<AnalysisCallback[]>;
   close(): Promise<void>;
@@ -125,13 +126,13 @@ export async function startFakeSkyPortal(): Promise<FakeSkyPortal> {
     url,
     ...state,
     callbackOutage: false,
-    async startAnalysis(candelaUrl, objId, inputs, validForMs = 60_000) {
+    async startAnalysis(candelaUrl, objId, inputs, validForMs = 60_000, headers = {}) {
       const token = randomUUID();
       const invalidAfter = Date.now() + validForMs;
       analyses.set(token, { invalidAfter, used: false });
       const response = await fetch(`${candelaUrl}/skyportal/analysis`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify({
           callback_url: `${url}/api/webhook/obj_analysis/${token}`,
           callback_method: 'POST',
