@@ -20,6 +20,7 @@ export interface DeliverDependencies {
   timeoutMs: number;
   allowPrivate: boolean;
   retry: Omit<RetrySettings, 'maxAttempts'>;
+  onAttempt?: (kind: string, outcome: string, seconds: number) => void;
 }
 
 /** A reason not to send at all; the delivery is dead-lettered with it. */
@@ -55,9 +56,11 @@ export function deliverProcessor(deps: DeliverDependencies) {
     const decision = sent.refused
       ? { outcome: 'dead' as const }
       : decideAfterAttempt(delivery.attempts, sent.statusCode, sent.retryAfterMs, { ...deps.retry, maxAttempts: delivery.maxAttempts });
+    const durationMs = Date.now() - startedAt.getTime();
+    deps.onAttempt?.(delivery.kind, decision.outcome, durationMs / 1000);
     const finished = await deps.store.finishAttempt(delivery.id, delivery.attempts, {
       startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
+      durationMs,
       ...(sent.statusCode !== undefined ? { statusCode: sent.statusCode } : {}),
       ...(sent.error ? { error: sent.error } : {}),
       ...decision,

@@ -25,6 +25,19 @@ export function createMetrics(queueDepth: () => Promise<number>) {
     }),
     batchSize: new Histogram({ name: 'candela_inference_batch_size', help: 'Items per ONNX Runtime run', labelNames: ['model'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [registry] }),
     batchSeconds: new Histogram({ name: 'candela_inference_batch_seconds', help: 'Duration of one batched run', labelNames: ['model'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+    deliveryAttempts: new Counter({
+      name: 'candela_delivery_attempts_total',
+      help: 'Delivery attempts by kind (webhook, skyportal-*, analysis-callback) and outcome (succeeded, retry, dead)',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    deliverySeconds: new Histogram({
+      name: 'candela_delivery_attempt_seconds',
+      help: 'Duration of one delivery attempt, until the receiver answered or the attempt failed',
+      labelNames: ['kind'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'candela_queue_depth',
       help: 'Jobs waiting or running in the queue',

@@ -111,6 +111,10 @@ export async function startService(config: Config, role: Role, log: Logger = pin
         timeoutMs: config.DELIVERY_TIMEOUT_MS,
         allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
         retry: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
+        onAttempt: (kind, outcome, seconds) => {
+          metrics.deliveryAttempts.inc({ kind, outcome });
+          metrics.deliverySeconds.observe({ kind }, seconds);
+        },
       }),
       { concurrency: config.DELIVERY_CONCURRENCY },
     );

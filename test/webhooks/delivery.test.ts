@@ -70,6 +70,11 @@ describe('webhook delivery', () => {
     assert.deepEqual(delivery.attemptLog.map((a) => [a.outcome, a.statusCode]), [['retry', 500], ['succeeded', 200]]);
     assert.match(delivery.attemptLog[0].error!, /HTTP 500.*busy/);
     assert.equal(delivery.attemptLog[0].retryAfterHonoured, false);
+
+    const metrics = (await candela.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const count = (outcome: string) => Number(metrics.match(new RegExp(`^candela_delivery_attempts_total\\{kind="webhook",outcome="${outcome}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
+    assert.ok(count('retry') >= 1 && count('succeeded') >= 1, 'attempts are counted by outcome');
+    assert.match(metrics, /^candela_delivery_attempt_seconds_count\{kind="webhook"\} [1-9]/m);
   });
 
   it("waits as long as a 429's Retry-After asks", async () => {
