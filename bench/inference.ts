@@ -12,7 +12,8 @@ import { batchRunner } from '../src/inference/ensemble-model.js';
 import { toModelTensor } from '../src/preprocess/index.js';
 import { spectrumLimits } from '../src/preprocess/spectrum.js';
 import { spectrumFromSkyPortal } from '../src/inputs/spectrum.js';
-import { realSpectrumBody } from '../test/helpers/fixtures.js';
+import { gunzipSync } from 'node:zlib';
+import { fixtureBytes, realSpectrumBody } from '../test/helpers/fixtures.js';
 import { modelsDir, startTestInstance } from '../test/helpers/service.js';
 
 const log = pino({ level: 'silent' });
@@ -80,19 +81,38 @@ async function endToEnd(batchMax: number, requests: number, concurrency: number)
   return { batchMax, perSecond: requests / elapsed, p50: q(0.5), p95: q(0.95) };
 }
 
+/** A broker's stream in one request: real ZTF alerts (Fink's sample, 51 packets) repeated, through POST /classify/batch. */
+async function alertBatch(batchMax: number, copies: number) {
+  const alerts = JSON.parse(gunzipSync(fixtureBytes('alerts/fink-science/alerts.json.gz')).toString('utf8')) as unknown[];
+  const payload = Array.from({ length: copies }, () => alerts).flat();
+  const instance = await startTestInstance({ BATCH_MAX: batchMax, BATCH_DELAY_MS: batchMax === 1 ? 0 : 5, WORKER_CONCURRENCY: 256 });
+  await instance.app.inject({ method: 'POST', url: '/classify/batch?wait=60000', payload: alerts.slice(0, 4) }); // warm-up
+  const start = process.hrtime.bigint();
+  const res = await instance.app.inject({ method: 'POST', url: '/classify/batch?wait=600000', payload });
+  const elapsed = seconds(start);
+  const body = JSON.parse(res.body) as { items: { status: string }[] };
+  await instance.close();
+  const completed = body.items.filter((i) => i.status === 'completed').length;
+  if (res.statusCode !== 202 || completed !== payload.length) throw new Error(`alert batch: ${res.statusCode}, ${completed}/${payload.length} completed`);
+  return { batchMax, alerts: payload.length, seconds: elapsed, perSecond: payload.length / elapsed };
+}
+
 const items = Number(process.env.BENCH_ITEMS ?? 2048);
 const requests = Number(process.env.BENCH_REQUESTS ?? 2000);
 const raw = await rawInference([1, 8, 32, 64], items, false);
 const rawArena = await rawInference([64], items, true);
 const e2eBaseline = await endToEnd(1, requests, 32);
 const e2eBatched = await endToEnd(32, requests, 32);
+const alertCopies = Number(process.env.BENCH_ALERT_COPIES ?? 20);
+const alertsBaseline = await alertBatch(1, alertCopies);
+const alertsBatched = await alertBatch(32, alertCopies);
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 const base = raw[0].perSecond;
 const report = `# Benchmarks
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim()} (${fmt(totalmem() / 2 ** 30, 0)} GiB), Node ${process.version}, onnxruntime-node ${onnxruntimeVersion}, CPU execution provider.
-Command: \`npm run bench\` (BENCH_ITEMS=${items}, BENCH_REQUESTS=${requests}). Ratios are against the baseline row of the same table, measured in the same run.
+Command: \`npm run bench\` (BENCH_ITEMS=${items}, BENCH_REQUESTS=${requests}, BENCH_ALERT_COPIES=${alertCopies}). Ratios are against the baseline row of the same table, measured in the same run.
 
 ## ONNX Runtime: classifier ensemble + Sentinel, one real spectrum (SN 2021gvm) repeated
 
@@ -106,6 +126,14 @@ ${raw.map((r) => `| ${r.batch} | ${fmt(r.perSecond)} | ${fmt(r.msPerItem, 2)} | 
 | BATCH_MAX | requests/s | × BATCH_MAX=1 | p50 ms | p95 ms |
 |---:|---:|---:|---:|---:|
 ${[e2eBaseline, e2eBatched].map((r) => `| ${r.batchMax} | ${fmt(r.perSecond)} | ${fmt(r.perSecond / e2eBaseline.perSecond, 2)} | ${fmt(r.p50)} | ${fmt(r.p95)} |`).join('\n')}
+
+## Alert stream: one POST /classify/batch?wait of ${alertsBaseline.alerts} real ZTF alerts (Fink's 51 packets × ${alertCopies}), light-curve model
+
+Parse, store, queue, preprocess, classify and store every alert, until the last result is in.
+
+| BATCH_MAX | alerts | seconds | alerts/s | × BATCH_MAX=1 |
+|---:|---:|---:|---:|---:|
+${[alertsBaseline, alertsBatched].map((r) => `| ${r.batchMax} | ${r.alerts} | ${fmt(r.seconds, 2)} | ${fmt(r.perSecond)} | ${fmt(r.perSecond / alertsBaseline.perSecond, 2)} |`).join('\n')}
 `;
 writeFileSync(new URL('./REPORT.md', import.meta.url), report);
 process.stdout.write(report);
