@@ -121,6 +121,9 @@ export function spectrumFromAscii(text: string, explicit: AsciiMetadata, limits:
         layout = named;
         continue;
       }
+      if (wavelengths.length === 0 && numbers.every((n) => n === undefined)) {
+        throw unreadable(index + 1, `names columns that are not a spectrum's (wavelength, flux, optionally error) nor SkyPortal photometry's (mjd, filter, and flux, fluxerr, zp, magsys or mag, magerr, limiting_mag): "${line.slice(0, 80)}"`);
+      }
       throw unreadable(index + 1, `is not numeric: "${line.slice(0, 80)}"`);
     }
     if (!layout) {

@@ -26,6 +26,16 @@ describe('ASCII spectra', () => {
     assert.equal(parsed.objectId, 'ZTF21aaqjmps');
   });
 
+  it('says which columns it expects when a table is neither a spectrum nor photometry (an ALeRCE detections CSV)', () => {
+    const alerce = 'objectId,fid,candid,parent_candid,aimagerat,isdiffpos,magpsf,sigmapsf\nZTF19abcdefg,1,1021,1020,0.1,t,18.2,0.05\n';
+    assert.throws(() => spectrumFromAscii(alerce, { objectId: 'x' }, limits), (error: InputError) => {
+      assert.equal(error.statusCode, 400);
+      assert.equal(error.problems[0].pointer, '/line/1');
+      assert.match(error.problems[0].detail, /not a spectrum's \(wavelength, flux.*nor SkyPortal photometry's \(mjd, filter/);
+      return true;
+    });
+  });
+
   it('reads a SNIFS file with a FITS-like header and a "# wl fl err" column line', () => {
     const parsed = spectrumFromAscii(fixture('skyportal/zac_spec.dat'), {}, limits);
     assert.equal(parsed.objectId, '2021zac');
