@@ -21,6 +21,8 @@ export interface DeliverDependencies {
   allowPrivate: boolean;
   retry: Omit<RetrySettings, 'maxAttempts'>;
   onAttempt?: (kind: string, outcome: string, seconds: number) => void;
+  /** Called once a delivery has succeeded (e.g. to note it in the object's journal); its errors are logged only. */
+  onDelivered?: (delivery: Delivery) => Promise<void>;
 }
 
 /** A reason not to send at all; the delivery is dead-lettered with it. */
@@ -69,5 +71,6 @@ export function deliverProcessor(deps: DeliverDependencies) {
     if (!finished) return log.warn('attempt finished after its lease was taken over; its result was not recorded');
     if (decision.outcome === 'dead') log.warn({ error: sent.error }, 'delivery dead-lettered');
     if (finished.status === 'pending') await deps.deliveries.schedule(finished);
+    if (finished.status === 'succeeded') await deps.onDelivered?.(finished).catch((error) => log.error({ err: error }, 'could not record the delivery in the journal'));
   };
 }

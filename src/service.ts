@@ -18,7 +18,7 @@ import { createStore } from './store/index.js';
 import { serviceVersion } from './version.js';
 import type { ProvenanceStore } from './store/provenance-store.js';
 import { createDeliveryStore } from './store/delivery-store.js';
-import { Deliveries } from './webhooks/deliveries.js';
+import { Deliveries, journalDelivered } from './webhooks/deliveries.js';
 import { fanOut } from './webhooks/fan-out.js';
 
 export type Role = 'all' | 'serve' | 'worker';
@@ -115,6 +115,7 @@ export async function startService(config: Config, role: Role, log: Logger = pin
           metrics.deliveryAttempts.inc({ kind, outcome });
           metrics.deliverySeconds.observe({ kind }, seconds);
         },
+        onDelivered: (delivery) => journalDelivered(store, delivery),
       }),
       { concurrency: config.DELIVERY_CONCURRENCY },
     );

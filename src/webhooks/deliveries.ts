@@ -8,6 +8,7 @@ import { contentHash } from '../provenance/hash.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { runPeriodically } from '../queue/reconciler.js';
 import type { Delivery, DeliveryAttempt, DeliveryKind, DeliveryStore, NewDelivery } from '../store/delivery-store.js';
+import type { ProvenanceStore } from '../store/provenance-store.js';
 
 export const deliveryId = (kind: DeliveryKind, subject: Record<string, string>): string => `dlv_${contentHash({ kind, ...subject }).slice(0, 24)}`;
 
@@ -53,4 +54,18 @@ export class Deliveries {
   startReconciler(options: { intervalMs: number; log: Logger }) {
     return runPeriodically(() => this.reconcileOnce(), { ...options, what: 'delivery reconciliation' });
   }
+}
+
+/** Notes a delivered classification in its object's journal (AMPEL's "what was done when"). */
+export async function journalDelivered(store: ProvenanceStore, delivery: Delivery): Promise<void> {
+  const classification = delivery.classificationId ? await store.getClassification(delivery.classificationId) : null;
+  if (!classification) return;
+  await store.appendJournal(classification.objectId, {
+    at: new Date().toISOString(),
+    event: 'delivered',
+    jobId: classification.jobId,
+    classificationId: classification.id,
+    traceId: classification.traceId,
+    detail: `${delivery.kind} ${delivery.id}`,
+  });
 }

@@ -56,6 +56,17 @@ describe('webhook delivery', () => {
     assert.equal(delivery.id, request.headers['x-candela-delivery']);
     assert.equal(delivery.status, 'succeeded');
     assert.deepEqual(delivery.attemptLog.map((a) => [a.number, a.outcome, a.statusCode]), [[1, 'succeeded', 200]]);
+
+    // The journal entry follows the recorded success.
+    let journal: { event: string; classificationId?: string; detail?: string }[] = [];
+    for (let tries = 0; tries < 50 && !journal.some((entry) => entry.event === 'delivered'); tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      journal = (await candela.app.inject({ method: 'GET', url: `/objects/${objectId}` })).json().journal;
+    }
+    const delivered = journal.filter((entry) => entry.event === 'delivered');
+    assert.equal(delivered.length, 1, JSON.stringify(journal));
+    assert.equal(delivered[0].classificationId, classificationId);
+    assert.equal(delivered[0].detail, `webhook ${delivery.id}`);
   });
 
   it('retries after a 500 and succeeds, with the same delivery id', async () => {
