@@ -10,6 +10,22 @@ export interface SendOutcome {
 
 const excerptLength = 300;
 
+/** The start of a response body; the rest is not read, so a receiver cannot make an attempt hold megabytes. */
+async function bodyExcerpt(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < excerptLength * 4) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  await reader.cancel().catch(() => undefined);
+  return Buffer.concat(chunks).toString('utf8').slice(0, excerptLength);
+}
+
 export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<SendOutcome> {
   try {
     const response = await fetch(url, {
@@ -19,9 +35,9 @@ export async function postJson(url: string, body: string, headers: Record<string
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await response.text();
+    const text = await bodyExcerpt(response);
     const outcome: SendOutcome = { statusCode: response.status, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) };
-    if (!response.ok) outcome.error = `HTTP ${response.status}${text ? `: ${text.slice(0, excerptLength)}` : ''}`;
+    if (!response.ok) outcome.error = `HTTP ${response.status}${text ? `: ${text}` : ''}`;
     return outcome;
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
