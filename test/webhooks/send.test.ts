@@ -6,7 +6,12 @@ import { after, it } from 'node:test';
 import { postJson } from '../../src/webhooks/send.js';
 
 const servers: Server[] = [];
-after(() => servers.forEach((s) => s.closeAllConnections() || s.close()));
+after(() => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
 
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
