@@ -1,7 +1,7 @@
-"""One entry point: rebuild lightcurve-astranet 0.1.0 (simulated data -> 3-member CNN ensemble -> ONNX ->
+"""One entry point: rebuild lightcurve-astranet 0.1.0 (simulated data + ELAsTiCC2 excerpt -> 3-member CNN ensemble -> ONNX ->
 Sentinel -> calibration -> golden file -> card + report), fixed seeds.
 
-    /usr/bin/python3 -m training.lightcurve.build [--stages all|data,train,export,sentinel,calibrate,golden,card]
+    /usr/bin/python3 -m training.lightcurve.build [--stages all|data,train,export,sentinel,calibrate,elasticc,golden,real,card]
 
 Intermediate results under training/lightcurve/work/ (delete for a clean rebuild)."""
 from __future__ import annotations
@@ -31,7 +31,7 @@ MEMBER_SEEDS = [11, 22, 33]
 EPOCHS = 20
 SIZES = {"train": 2500, "val_comb": 100, "cal": 200, "test": 200}  # per class
 RARE_SIZES = {"rareA": 150, "rareB": 150}  # per rare class
-STAGES = ["data", "train", "export", "sentinel", "calibrate", "golden", "real", "card"]
+STAGES = ["data", "train", "export", "sentinel", "calibrate", "elasticc", "golden", "real", "card"]
 
 # the shared calibration/confidence code reads these module globals; this process is light-curve only
 C.FINE, C.COARSE, C.FINE_TO_COARSE = FINE, COARSE, FINE_TO_COARSE
@@ -65,13 +65,29 @@ def stage_data():
     ref = make_set(rng, FINE, 1024 // len(FINE) + 1, "val_ref")
     sel = np.random.default_rng(1).permutation(len(ref[0]))[:1024]
     sets["val_ref"] = (ref[0][sel], ref[1][sel], ref[2][sel], [ref[3][i] for i in sel], [ref[4][i] for i in sel])
+    # ELAsTiCC2 excerpt (training/lightcurve/elasticc.py): SN Ib training draws replace as many simulated Ibc
+    # training light curves (the last ones drawn), so the classes stay balanced; the other ELAsTiCC sets are
+    # the combiner's ID (el_val) / outlier exposure (el_rareA) and the held-out evaluation (el_test_*, el_rareB_*)
+    from .elasticc import make_sets
+    el, el_info = make_sets(REPO, WORK, FINE, RARE)
+    elt = el.pop("el_train")
     tr = sets["train"]
+    ibc = FINE.index("Ibc")
+    sim_ibc = np.flatnonzero(tr[2] == ibc)
+    drop = set(sim_ibc[len(sim_ibc) - len(elt[0]):].tolist())
+    keep = np.array([i for i in range(len(tr[0])) if i not in drop])
+    tr = (np.concatenate([tr[0][keep], elt[0]]), np.concatenate([tr[1][keep], elt[1]]),
+          np.concatenate([tr[2][keep], elt[2]]), [tr[3][i] for i in keep] + elt[3], [tr[4][i] for i in keep] + elt[4])
+    sets["train"] = tr
+    el_info["trainDraws"] = len(elt[0])
+    el_info["simulatedIbcTrainReplaced"] = len(drop)
+    sets.update(el)
     sel = np.random.default_rng(2).permutation(len(tr[0]))[:4000]
     sets["train_fit"] = (tr[0][sel], tr[1][sel], tr[2][sel], [tr[3][i] for i in sel], [tr[4][i] for i in sel])
     for k, n in RARE_SIZES.items():
         sets[k] = make_set(rng, RARE, n, k)
     with open(os.path.join(WORK, "data.pkl"), "wb") as fh:
-        pickle.dump({"sets": sets}, fh, protocol=4)
+        pickle.dump({"sets": sets, "elasticc": el_info}, fh, protocol=4)
     log("data: " + ", ".join(f"{k}={len(v[0])}" for k, v in sets.items()))
 
 
@@ -185,15 +201,17 @@ def stage_sentinel(seed=7):
     ref = raw("val_ref")
     assert ref.shape[0] == 1024
     P["ref_sorted"] = np.sort(ref, axis=0).T.copy()
-    Rid = sn.rank_normalise(P["ref_sorted"], raw("val_comb"))
-    Rood = sn.rank_normalise(P["ref_sorted"], raw("rareA"))
+    # combiner: ID = simulated val_comb + ELAsTiCC SN Ib val objects; outliers = simulated rare fold A +
+    # ELAsTiCC KN / M-dwarf fold A (objects disjoint from the evaluation fold B)
+    Rid = sn.rank_normalise(P["ref_sorted"], np.concatenate([raw("val_comb"), raw("el_val")]))
+    Rood = sn.rank_normalise(P["ref_sorted"], np.concatenate([raw("rareA"), raw("el_rareA")]))
     clf = sn.train_combiner(Rid, Rood, seed)
     P["xgb_trees"], P["xgb_base"] = sn.xgb_to_trees(clf.get_booster())
     sn.build_onnx(P, os.path.join(OUTDIR, "sentinel.onnx"))
     with open(os.path.join(WORK, "sentinel.pkl"), "wb") as fh:
         pickle.dump(P, fh, protocol=4)
     res = {}
-    for name in ["val_comb", "cal", "test", "rareA", "rareB"]:
+    for name in ["val_comb", "cal", "test", "rareA", "rareB"] + [k for k in O if k.startswith("el_")]:
         o = O[name]
         r, rk, ad = sn.full(P, o["fine_probs"], o["coarse_probs"], o["embedding"], o["fine_logits"])
         res[name] = {"raw": r, "ranks": rk, "ad": ad}
@@ -219,6 +237,9 @@ def main(argv=None):
         if st == "golden":
             from .golden import stage_golden
             stage_golden()
+        elif st == "elasticc":
+            from .elasticc import stage_elasticc_eval
+            stage_elasticc_eval()
         elif st == "real":
             from .realeval import stage_real
             stage_real()

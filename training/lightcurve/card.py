@@ -28,6 +28,11 @@ def stage_card():
                         load_data, log)
     with open(os.path.join(WORK, "metrics.json")) as fh:
         metrics = json.load(fh)
+    el = {}
+    q = os.path.join(WORK, "elasticc_eval.json")
+    if os.path.exists(q):
+        with open(q) as fh:
+            el = json.load(fh)
     real = {}
     p = os.path.join(WORK, "real_eval.json")
     if os.path.exists(p):
@@ -35,11 +40,12 @@ def stage_card():
             real = json.load(fh)
     hist = {str(s): torch.load(os.path.join(WORK, f"member_{s}.pt"))["hist"] for s in MEMBER_SEEDS}
     times = {}
-    for st in ["data", "train", "export", "sentinel", "calibrate", "golden"]:
+    for st in ["data", "train", "export", "sentinel", "calibrate", "elasticc", "golden", "real"]:
         q = os.path.join(WORK, f"stage_{st}.time")
         if os.path.exists(q):
             times[st] = round(float(open(q).read()), 1)
     D = load_data()
+    info = dict(D.get("elasticc", {}))
     files = {f: sha256(os.path.join(OUTDIR, f)) for f in ["classifier.onnx", "sentinel.onnx", "calibration.json"]}
     sizes = {f: os.path.getsize(os.path.join(OUTDIR, f)) for f in files}
     pre = card_block()
@@ -48,8 +54,10 @@ def stage_card():
         "description": ("ASTRANet-style hierarchical deep ensemble for multi-band optical light curves (ZTF g/r/i, "
                         "LSST ugrizy) on a 2-day grid anchored at the first detection, usable on partial light "
                         "curves (early alerts), with the Sentinel anomaly layer and conformal calibration. v0.1: "
-                        "trained on SIMULATED light curves only (parametric models, see training.data); not yet "
-                        "trained on ELAsTiCC or real survey light curves."),
+                        "trained on SIMULATED light curves (parametric models) plus the SN Ib objects of the ELAsTiCC2 "
+                        "training excerpt (SNANA simulations of LSST); ELAsTiCC kilonovae / M-dwarf flares are Sentinel "
+                        "outlier exposure (fold A) and evaluation (fold B); not trained on real survey light curves "
+                        "(see training.data)."),
         "classes": {
             "fine": FINE, "coarse": COARSE,
             "fineToCoarse": {c: COARSE[FINE_TO_COARSE[k]] for k, c in enumerate(FINE)},
@@ -79,8 +87,10 @@ def stage_card():
         "sentinel": {
             "scores": [s for s, _ in SCORES], "families": {s: f for s, f in SCORES},
             "normalisation": "rank against 1024 in-distribution validation light curves: #{ref <= s} / 1024",
-            "combiner": "XGBoost binary:logistic (200 trees, depth 3) on the 16 ranks, ID validation vs rare fold A "
-                        "(simulated KN + M-dwarf flares, outlier exposure); ai.onnx.ml TreeEnsembleRegressor + Sigmoid",
+            "combiner": "XGBoost binary:logistic (200 trees, depth 3) on the 16 ranks, ID validation (simulated "
+                        "val_comb + ELAsTiCC SN Ib val objects) vs rare fold A (simulated KN + M-dwarf flares and "
+                        "ELAsTiCC KN / M-dwarf fold-A objects, outlier exposure; fold-B objects are disjoint and "
+                        "evaluation only); ai.onnx.ml TreeEnsembleRegressor + Sigmoid",
             "notes": "same code as spectrum-astranet (training/sentinel.py)",
         },
         "training": {
@@ -95,8 +105,26 @@ def stage_card():
                                  "z23.0 y22.2 +-0.3 (Ivezic+2019); detections >= 5 sigma (|flux| for AGN/periodic), "
                                  "non-detections as forced photometry (p=0.5 per light curve) or upper limits",
                       "windowing": "75% of light curves cut at t_first_detection + 150 d * U^2 (early alerts), 25% full",
-                      "hostRedshift": "given with p=0.5 for extragalactic classes, never for stars"}],
-            "notUsed": "ELAsTiCC2 training excerpt (../shared/data/schemas/tom_desc) not used in v0.1",
+                      "hostRedshift": "given with p=0.5 for extragalactic classes, never for stars"},
+                     {"source": "ELAsTiCC2 training-set excerpt (LSST DESC, github.com/LSSTDESC/tom_desc commit "
+                                "cbe78631, tests/elasticc2_alert_test_data.tar.bz2): SNANA FITS, simulated LSST WFD "
+                                "ugrizY light curves with truth labels",
+                      "path": info.get("path"), "sha256": info.get("sha256"), "licence": info.get("licence"),
+                      "objects": info.get("objects"), "splits": info.get("splits"),
+                      "medianDetections": info.get("medianDetections"), "medianPoints": info.get("medianPoints"),
+                      "reader": "training/lightcurve/snana.py (own FITS BINTABLE reader; PHOTFLAG & 4096 -> detection, "
+                                "other epochs -> forced photometry, FLUXCAL (ZP 27.5) * 10^(-3.6/2.5) -> µJy, LSST "
+                                "bands -> lsstu..lssty, hostRedshift = REDSHIFT_FINAL (diaObject.z_final) when >= 0)",
+                      "use": "SN Ib (ELAsTiCC 2223) object-level split train 55% / val 15% / test 30%: train objects "
+                             f"as Ibc ({info.get('trainDraws')} windowed draws, replacing as many simulated Ibc "
+                             "training light curves), val objects in the combiner's ID side, test objects reported; "
+                             "KN (2232) and M-dwarf flare (2233) objects alternate fold A (combiner outlier exposure) / "
+                             "fold B (evaluation only); windows as the simulator (75% cut at t_first + 150 d U^2) for "
+                             "training, full / +10 d / +30 d after the first detection for evaluation",
+                      "splitSeed": 20261125, "windowSeed": 4242}],
+            "notUsed": "real survey light curves (ALeRCE 30 ZTF SNe, SkyPortal) are evaluation only; the ELAsTiCC "
+                       "excerpt has no SN Ia, II, SLSN, TDE, AGN or periodic objects, so those classes remain "
+                       "simulation-only",
             "seeds": {"data": DATA_SEED, "members": MEMBER_SEEDS},
             "setSizesPerClass": {**SIZES, **RARE_SIZES},
             "setSizes": {k: len(v[0]) for k, v in D["sets"].items()},
@@ -105,7 +133,7 @@ def stage_card():
             "machine": f"{platform.machine()} {os.cpu_count()} CPU cores (2 torch threads), {platform.platform()}",
             "software": {"torch": torch.__version__, "numpy": np.__version__},
         },
-        "metrics": {**metrics, "real": real},
+        "metrics": {**metrics, "elasticc": el, "real": real},
         "files": files, "fileSizes": sizes,
     }
     with open(os.path.join(OUTDIR, "card.json"), "w") as fh:
