@@ -28,7 +28,8 @@ SPLIT_SEED = 20261123
 DATA_SEED = 1234
 MEMBER_SEEDS = [11, 22, 33]
 EPOCHS = 7
-STAGES = ["data", "train", "export", "sentinel", "calibrate", "golden", "check", "card"]
+PER_OBJECT = 16   # object-balanced renders per calibration / test object (cal_obj, test_obj)
+STAGES = ["data", "train", "export", "sentinel", "infer", "baseline", "calibrate", "golden", "check", "card"]
 
 
 def log(msg):
@@ -50,12 +51,13 @@ def data_root(arg):
 
 def stage_data(root):
     from .data import load_all, load_galaxies
-    from .datasets import build_sets, make_splits
+    from .datasets import build_object_sets, build_sets, make_splits
     t = time.time()
     bank = load_all(root)
     gals = load_galaxies(root)
     split = make_splits(bank, SPLIT_SEED)
     sets = build_sets(bank, gals, split, DATA_SEED)
+    sets.update(build_object_sets(bank, gals, split, DATA_SEED + 1, per_object=PER_OBJECT))
     with open(os.path.join(WORK, "data.pkl"), "wb") as fh:
         pickle.dump({"split": split, "sets": sets}, fh, protocol=4)
     log(f"data: {len(bank)} spectra, sets " + ", ".join(f"{k}={len(v[0])}" for k, v in sets.items())
@@ -67,8 +69,10 @@ def load_data():
         return pickle.load(fh)
 
 
-def stage_train():
-    from .train import train_member
+def stage_train(recipe="v0.1"):
+    """recipe 'v0.1': the recipe of the shipped members (one checkpoint per seed); 'astranet': paper Appendix B
+    (SupCon, confusion penalty, attention entropy, MixUp, EMA, best + SWA checkpoints: 2 members per seed)."""
+    from .train import train_member, train_member_astranet
     d = load_data()
     sets = d["sets"]
     hist = {}
@@ -78,8 +82,12 @@ def stage_train():
         if os.path.exists(path):
             log(f"member {s}: cached")
             continue
-        m, h = train_member(s, sets["train"], sets["val_comb"], epochs=EPOCHS, log=log)
-        torch.save({"state": m.state_dict(), "hist": h}, path)
+        if recipe == "astranet":
+            m, m2, h = train_member_astranet(s, sets["train"], sets["val_comb"], epochs=EPOCHS, log=log)
+            torch.save({"state": m.state_dict(), "state_swa": m2.state_dict(), "hist": h, "recipe": recipe}, path)
+        else:
+            m, h = train_member(s, sets["train"], sets["val_comb"], epochs=EPOCHS, log=log)
+            torch.save({"state": m.state_dict(), "hist": h, "recipe": recipe}, path)
         hist[s] = h
     log(f"train: done ({time.time() - t:.0f}s)")
 
@@ -100,6 +108,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None, help="data root (default $CANDELA_DATA or ../shared/data)")
     ap.add_argument("--stages", default="all")
+    ap.add_argument("--recipe", default="v0.1", choices=["v0.1", "astranet"],
+                    help="training recipe (v0.1 = the shipped members; astranet = paper Appendix B, 6 members)")
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
     os.makedirs(WORK, exist_ok=True)
@@ -112,16 +122,22 @@ def main(argv=None):
         if st == "data":
             stage_data(root)
         elif st == "train":
-            stage_train()
+            stage_train(a.recipe)
         elif st == "export":
             from .export_onnx import stage_export
             stage_export(WORK, OUTDIR, MEMBER_SEEDS, log)
         elif st == "sentinel":
             from .sentinel import stage_sentinel
             stage_sentinel(WORK, OUTDIR, log)
+        elif st == "infer":
+            from .infer import stage_infer
+            stage_infer(WORK, OUTDIR, log)
+        elif st == "baseline":
+            from .baseline import stage_baseline
+            stage_baseline(root, WORK, log)
         elif st == "calibrate":
-            from .calibrate import stage_calibrate
-            stage_calibrate(WORK, OUTDIR, log)
+            from .calibrate import stage_calibrate_spectrum
+            stage_calibrate_spectrum(root, WORK, OUTDIR, log)
         elif st == "golden":
             from .golden import stage_golden
             stage_golden(root, WORK, OUTDIR, GOLDEN_DIR, log)

@@ -40,12 +40,27 @@ def stage_card(root, work, outdir, log):
         with open(os.path.join(work, "ort_check.json")) as fh:
             ort = json.load(fh)
     import torch
-    hist = {str(s): torch.load(os.path.join(work, f"member_{s}.pt"))["hist"] for s in MEMBER_SEEDS}
-    times = {}
-    for st in ["data", "train", "export", "sentinel", "calibrate", "golden"]:
+    prev = {}
+    if os.path.exists(os.path.join(outdir, "card.json")):
+        with open(os.path.join(outdir, "card.json")) as fh:
+            prev = json.load(fh).get("training", {})
+    if all(os.path.exists(os.path.join(work, f"member_{s}.pt")) for s in MEMBER_SEEDS):
+        cks = [torch.load(os.path.join(work, f"member_{s}.pt")) for s in MEMBER_SEEDS]
+        hist = {str(s): ck["hist"] for s, ck in zip(MEMBER_SEEDS, cks)}
+        recipe = cks[0].get("recipe", "v0.1")
+    else:  # recalibration-only rebuild: the members (and their history) are those of the previous card
+        hist = prev.get("memberHistory", {})
+        recipe = prev.get("recipe", "v0.1")
+    times = dict(prev.get("wallTimeSeconds", {}))
+    for st in ["data", "train", "export", "sentinel", "infer", "baseline", "calibrate", "golden"]:
         p = os.path.join(work, f"stage_{st}.time")
         if os.path.exists(p):
             times[st] = round(float(open(p).read()), 1)
+    if os.path.exists(os.path.join(work, "baseline.pkl")):  # the stage is cached: report the time it took to compute
+        with open(os.path.join(work, "baseline.pkl"), "rb") as fh:
+            sec = pickle.load(fh).get("seconds")
+        if sec:
+            times["baseline"] = sec
     from .data import load_all
     bank = load_all(root)
     split = D["split"]
@@ -55,6 +70,11 @@ def stage_card(root, work, outdir, log):
         specs = Counter(l for o, l in zip(bank.obj, bank.label) if split[o] == sname)
         per_split[sname] = {"objects": dict(sorted(objs.items())), "spectra": dict(sorted(specs.items()))}
     sets = {k: len(v[0]) for k, v in D["sets"].items()}
+    # members in the graph (2 per seed with recipe 'astranet'): read from the exported outputs when available
+    n_members = len(MEMBER_SEEDS)
+    if os.path.exists(os.path.join(work, "ort_outputs.pkl")):
+        with open(os.path.join(work, "ort_outputs.pkl"), "rb") as fh:
+            n_members = int(pickle.load(fh)["test"]["fine_probs"].shape[1])
     files = {f: sha256(os.path.join(outdir, f)) for f in ["classifier.onnx", "sentinel.onnx", "calibration.json"]}
     sizes = {f: os.path.getsize(os.path.join(outdir, f)) for f in files}
     pre = card_block()
@@ -85,12 +105,12 @@ def stage_card(root, work, outdir, log):
         "input": {
             "tensors": {"x": {"dtype": "float32", "shape": ["batch", 3, pre["length"]]},
                         "meta": {"dtype": "float32", "shape": ["batch", 4]}},
-            "outputs": {"fine_probs": ["batch", len(MEMBER_SEEDS), len(FINE)],
-                        "coarse_probs": ["batch", len(MEMBER_SEEDS), len(COARSE)],
+            "outputs": {"fine_probs": ["batch", n_members, len(FINE)],
+                        "coarse_probs": ["batch", n_members, len(COARSE)],
                         "embedding": ["batch", 64], "fine_logits": ["batch", len(FINE)]},
             "preprocessing": pre,
         },
-        "ensemble": {"members": len(MEMBER_SEEDS), "seeds": MEMBER_SEEDS, "combination": "flat mean over members",
+        "ensemble": {"members": n_members, "seeds": MEMBER_SEEDS, "combination": "flat mean over members",
                      "architecture": "multi-scale stem (k=7,31,151) + 4 dilated residual blocks (d=1,2,4,8) + "
                                      "FiLM(meta) x2 + 4-head attention pooling, embedding 64, coarse head, "
                                      "fine head on [embedding, stop-grad coarse softmax]"},
@@ -117,6 +137,11 @@ def stage_card(root, work, outdir, log):
                        "fractions": {"train": 0.60, "val": 0.13, "cal": 0.14, "test": 0.13},
                        "rare": "rare objects alternate between rareA (combiner outlier exposure) and rareB "
                                "(evaluation only)",
+                       "calibration": ("calibration.json is built from cal_obj: 16 augmented renders of every "
+                                       "calibration object (object-balanced); cal (one render per spectrum) is "
+                                       "kept for comparison only"),
+                       "evaluation": ("test: one render per test spectrum (spectrum-weighted), also reported "
+                                      "object-weighted; test_obj: 16 renders per test object"),
                        "perSplit": per_split, "augmentedSetSizes": sets},
             "augmentation": "continuum rebuilt for SNID-flattened templates (black body T~logU(4000,25000) K x "
                             "smooth warp), host galaxy light fraction U(0,0.5) with p=0.5, resolution R~U(80,130) "
@@ -125,6 +150,7 @@ def stage_card(root, work, outdir, log):
                             "given p=0.5 and phase p=0.3 (+30% extra masking per batch)",
             "seeds": {"split": SPLIT_SEED, "data": DATA_SEED, "members": MEMBER_SEEDS},
             "epochs": EPOCHS,
+            "recipe": recipe,
             "memberHistory": hist,
             "wallTimeSeconds": times,
             "machine": f"{platform.machine()} {os.cpu_count()} CPU cores (2 torch threads), {platform.platform()}",
@@ -138,4 +164,5 @@ def stage_card(root, work, outdir, log):
         json.dump(card, fh, indent=1)
     log(f"card: written; files {sizes}")
     from .report import write_report
-    write_report(os.path.join(outdir, "card.json"), os.path.join(os.path.dirname(os.path.abspath(__file__)), "REPORT.md"))
+    write_report(os.path.join(outdir, "card.json"), os.environ.get("CANDELA_REPORT")
+                 or os.path.join(os.path.dirname(os.path.abspath(__file__)), "REPORT.md"))

@@ -69,6 +69,26 @@ def draw_set(bank, gals, idx_list, rng, meta_p=(0.5, 0.3)):
     return (np.stack(X), np.stack(M), np.array(Y, dtype=np.int64), np.array(R, dtype=np.int64), IDS)
 
 
+def object_balanced_indices(bank, split, name, per_object, rng):
+    """Calibration / evaluation design in which the OBJECT is the unit: every in-taxonomy object of the split
+    gets `per_object` draws (its spectra without replacement, cycled when it has fewer), so each object
+    weighs the same whatever the number of template spectra it happens to have (SN 1994D has 81, most
+    objects 1-10). The split itself is by object and stratified by class, so two such sets drawn from
+    different splits are exchangeable at the object level; the spectrum-level sets are not (their class mix
+    follows how many spectra a few objects have)."""
+    by = defaultdict(list)
+    for i, o in enumerate(bank.obj):
+        if split[o] == name and bank.label[i] in FINE:
+            by[o].append(i)
+    out = []
+    for o in sorted(by):
+        sp = np.array(sorted(by[o]))
+        reps = int(np.ceil(per_object / len(sp)))
+        pick = np.concatenate([rng.permutation(sp) for _ in range(reps)])[:per_object]
+        out.extend(int(i) for i in pick)
+    return np.array(out)
+
+
 def balanced_indices(bank, idx, n_per_class, rng):
     """Class-balanced sampling: class uniform, then object uniform, then spectrum uniform."""
     by = defaultdict(lambda: defaultdict(list))
@@ -106,3 +126,12 @@ def build_sets(bank, gals, split, seed, n_train_per_class=6000, n_ref=1024, n_co
     X, M, Y, R, IDS = sets["val_ref"]
     sets["val_ref"] = (X[:n_ref], M[:n_ref], Y[:n_ref], R[:n_ref], IDS[:n_ref])
     return sets
+
+
+def build_object_sets(bank, gals, split, seed, per_object=16):
+    """Object-balanced renders of the calibration and test objects (own RNG stream, so the sets of
+    build_sets are unchanged): cal_obj is what calibration.json is built from; test_obj is the matching
+    evaluation set (same design, disjoint objects)."""
+    rng = np.random.default_rng(seed)
+    return {f"{n}_obj": draw_set(bank, gals, object_balanced_indices(bank, split, n, per_object, rng), rng)
+            for n in ("cal", "test")}

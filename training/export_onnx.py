@@ -15,13 +15,21 @@ INPUTS = ["x", "meta"]
 OUTPUTS = ["fine_probs", "coarse_probs", "embedding", "fine_logits"]
 
 
+CHECKPOINTS = ["state", "state_swa"]   # per seed: best-validation EMA weights, SWA of the EMA weights
+
+
 def load_ensemble(work, seeds):
+    """Members in graph order: seed-major, then checkpoint (best, swa)."""
     members = []
     for s in seeds:
-        m = SpecNet()
-        m.load_state_dict(torch.load(os.path.join(work, f"member_{s}.pt"))["state"])
-        m.eval()
-        members.append(m)
+        ck = torch.load(os.path.join(work, f"member_{s}.pt"))
+        for name in CHECKPOINTS:
+            if name not in ck:
+                continue
+            m = SpecNet(projection_heads=any(k.startswith("zproj_") for k in ck[name]))
+            m.load_state_dict(ck[name])
+            m.eval()
+            members.append(m)
     ens = Ensemble(members)
     ens.eval()
     return ens

@@ -80,8 +80,33 @@ def make_case(bank, gals, split, label, where, instrument, zgiven, seed, ens, P,
     raise RuntimeError(f"no golden case for {label}")
 
 
+def refresh_confidence(outdir, gdir, log):
+    """Recalibration only (classifier.onnx and sentinel.onnx unchanged, trained members not cached): keep every
+    case's request, tensor, torch classifier outputs and numpy Sentinel outputs from the existing golden file and
+    recompute only the confidence objects with the new calibration.json."""
+    from .build import NAME, VERSION
+    path = os.path.join(gdir, f"{NAME}-{VERSION}.json")
+    with open(path) as fh:
+        doc = json.load(fh)
+    with open(os.path.join(outdir, "calibration.json")) as fh:
+        cal = json.load(fh)
+    K = len(cal["classes"])
+    for c in doc["cases"]:
+        fp = np.asarray(c["classifier"]["fine_probs"]).reshape(-1, K)
+        cp = np.asarray(c["classifier"]["coarse_probs"]).reshape(fp.shape[0], -1)
+        c["confidence"] = {str(a): confidence(cal, fp, cp, float(c["sentinel"]["ad_score"]), a) for a in (0.05, 0.1)}
+    with open(path, "w") as fh:
+        json.dump(doc, fh)
+    log(f"golden: confidence recomputed with the new calibration.json in {path}: "
+        + "; ".join(f"{c['name']} -> {c['confidence']['0.05']['predicted']} {c['confidence']['0.05']['decision']}"
+                    for c in doc["cases"]))
+
+
 def stage_golden(root, work, outdir, gdir, log):
     from .build import MEMBER_SEEDS, NAME, VERSION
+    if not all(os.path.exists(os.path.join(work, f"member_{s}.pt")) for s in MEMBER_SEEDS) or \
+            not os.path.exists(os.path.join(work, "sentinel.pkl")):
+        return refresh_confidence(outdir, gdir, log)
     with open(os.path.join(work, "data.pkl"), "rb") as fh:
         D = pickle.load(fh)
     with open(os.path.join(work, "sentinel.pkl"), "rb") as fh:

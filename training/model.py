@@ -56,7 +56,7 @@ class Block(nn.Module):
 
 class SpecNet(nn.Module):
     def __init__(self, n_fine=5, n_coarse=3, in_ch=3, stem_ch=12, kernels=(7, 31, 151), ch=48,
-                 dilations=(1, 2, 4, 8), emb=64, heads=4, cdim=32):
+                 dilations=(1, 2, 4, 8), emb=64, heads=4, cdim=32, projection_heads=False):
         super().__init__()
         self.stem = nn.ModuleList([nn.Sequential(nn.Conv1d(in_ch, stem_ch, k, padding=k // 2),
                                                  nn.GroupNorm(4, stem_ch), nn.GELU()) for k in kernels])
@@ -72,6 +72,14 @@ class SpecNet(nn.Module):
         self.film2 = FiLM(cdim, emb)
         self.coarse = nn.Sequential(nn.Linear(emb, 64), nn.GELU(), nn.Dropout(0.3), nn.Linear(64, n_coarse))
         self.fine = nn.Sequential(nn.Linear(emb + n_coarse, 96), nn.GELU(), nn.Dropout(0.3), nn.Linear(96, n_fine))
+        if projection_heads:
+            # contrastive projection heads (recipe 'astranet', training only: forward does not use them, so they
+            # are not in the exported graph). Off by default so that recipe 'v0.1' draws the same random numbers.
+            self.zproj_fine = nn.Sequential(nn.Linear(emb, 128), nn.GELU(), nn.Linear(128, 128), nn.GELU(),
+                                            nn.Linear(128, 64))
+            self.zproj_coarse = nn.Sequential(nn.Linear(emb, 64), nn.GELU(), nn.Linear(64, 64), nn.GELU(),
+                                              nn.Linear(64, 64))
+        self.last_attention = None
 
     def forward(self, x, meta):
         c = self.meta(meta)
@@ -83,6 +91,7 @@ class SpecNet(nn.Module):
         B, C, T = h.shape
         a = self.att(h) + (valid - 1.0) * 30.0                 # [B, H, T], invalid cells suppressed
         a = torch.softmax(a, dim=-1)
+        self.last_attention = a                                # for the attention-entropy term (training)
         hv = h.reshape(B, self.heads, C // self.heads, T)
         v = (hv * a.unsqueeze(2)).sum(-1).reshape(B, C)
         e = self.ln(self.proj(v))
@@ -91,6 +100,13 @@ class SpecNet(nn.Module):
         pc = torch.softmax(zc, dim=-1).detach()
         zf = self.fine(torch.cat([e, pc], dim=1))
         return zf, zc, e
+
+
+# The paper's full-size configuration (Appendix A / Table XII) on this input: C_stem 32 per branch, C_base 96,
+# six dilated blocks (d = 1..32), embedding 192, 4 heads, metadata 64, projection heads. ~10x the compute of the
+# default (v0.1) size, so not trainable within the 2-hour, 2-core budget; `SpecNet(**FULL_SIZE)` builds it and it
+# exports through the same Ensemble / ONNX path (outputs and tensor names unchanged, embedding [B, 192]).
+FULL_SIZE = dict(stem_ch=32, ch=96, dilations=(1, 2, 4, 8, 16, 32), emb=192, heads=4, cdim=64, projection_heads=True)
 
 
 class Ensemble(nn.Module):
