@@ -296,6 +296,10 @@ def evaluate_all(cal, O, D, bank, B=None, log=print):
          "test_per_class": {c: int(np.sum(y == k)) for k, c in enumerate(FINE)}}
     m.update(classification(y, pred))
     m["test_objw"] = classification(y, pred, w_obj)
+    if "val_comb" in O:  # validation split (the set the members' best epochs were chosen on): ship decisions use this
+        yv = D["sets"]["val_comb"][2]
+        m["validation"] = classification(yv, O["val_comb"]["fine_probs"].mean(1).argmax(1))
+        m["validation"]["size"] = int(len(yv))
     if "test_obj" in O:
         yo = D["sets"]["test_obj"][2]
         m["test_obj"] = classification(yo, O["test_obj"]["fine_probs"].mean(1).argmax(1))
