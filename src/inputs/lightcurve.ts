@@ -13,7 +13,14 @@
  */
 import { InputError, type FieldProblem } from './input-error.js';
 
-export const BANDS = ['ztfg', 'ztfr', 'ztfi', 'lsstu', 'lsstg', 'lsstr', 'lssti', 'lsstz', 'lssty'] as const;
+/**
+ * The bands a light curve may hold (SkyPortal/sncosmo names). Which of them a model uses, and in which slot, is
+ * the model card's business (`input.preprocessing.bands`); points in other bands are kept but not fed to it.
+ */
+export const BANDS = [
+  'ztfg', 'ztfr', 'ztfi', 'lsstu', 'lsstg', 'lsstr', 'lssti', 'lsstz', 'lssty',
+  'ps1::g', 'ps1::r', 'ps1::i', 'ps1::z', 'ps1::y', 'sdssu', 'sdssg', 'sdssr', 'sdssi', 'sdssz', '2massj', '2massh', '2massks',
+] as const;
 export type Band = (typeof BANDS)[number];
 export type PointKind = 'detection' | 'forced' | 'upperlimit';
 export type Survey = 'ztf' | 'lsst' | 'elasticc' | 'skyportal';
@@ -73,8 +80,8 @@ export interface LightCurveContent {
 }
 
 const bandAliases: Record<string, Band> = {
-  ztfg: 'ztfg', ztfr: 'ztfr', ztfi: 'ztfi', 'ztf::g': 'ztfg', 'ztf::r': 'ztfr', 'ztf::i': 'ztfi',
-  lsstu: 'lsstu', lsstg: 'lsstg', lsstr: 'lsstr', lssti: 'lssti', lsstz: 'lsstz', lssty: 'lssty',
+  ...Object.fromEntries(BANDS.map((band) => [band, band])),
+  'ztf::g': 'ztfg', 'ztf::r': 'ztfr', 'ztf::i': 'ztfi',
 };
 
 /** A SkyPortal/sncosmo band name (`ztfr`, `lsstg`) to the common set; case-insensitive. */

@@ -48,6 +48,28 @@ describe('single alerts and light curves', () => {
     assertFiveComponents(JSON.parse(res.body).classification.result, classes);
   });
 
+  it('classifies AT2017gfo (Pan-STARRS1, SDSS u and 2MASS photometry): PS1 and SDSS in the model\'s slots, 2MASS kept but unused', async () => {
+    const csv = fixture('alerts/skyportal/AT2017gfo_optical.csv');
+    const res = await instance.app.inject({ method: 'POST', url: '/classify?wait=20000&objectId=AT2017gfo', headers: { 'content-type': 'text/csv' }, payload: csv });
+    assert.equal(res.statusCode, 200, res.body);
+    assertFiveComponents(JSON.parse(res.body).classification.result, classes);
+    const [datapoint] = await instance.service.store.getDatapoints(JSON.parse(res.body).classification.datapointIds);
+    assert.ok('points' in datapoint.content);
+    const bands = new Set(datapoint.content.points.map((p) => p.band));
+    assert.ok(bands.has('2massks') && bands.has('ps1::g') && bands.has('sdssu'), [...bands].join(' '));
+  });
+
+  it('refuses photometry only in bands the model has no slot for (2MASS) with 422, storing nothing', async () => {
+    const before = rowCounts(instance.dataDir);
+    const res = await instance.app.inject({
+      method: 'POST', url: '/classify?objectId=X2', headers: { 'content-type': 'text/csv' },
+      payload: 'mjd,flux,fluxerr,zp,magsys,filter\n57983.7,319,12,23.9,ab,2massh\n57984.7,300,12,23.9,ab,2massj\n',
+    });
+    assert.equal(res.statusCode, 422, res.body);
+    assert.match(JSON.parse(res.body).errors[0].detail, /no usable measurement/);
+    assert.deepEqual(rowCounts(instance.dataDir), before);
+  });
+
   it('answers an ELAsTiCC alert in the brokerClassification shape', async () => {
     const [alert] = jsonGz('fink-science/test_elasticc_earlysnia.first20.json.gz');
     const res = await instance.app.inject({ method: 'POST', url: '/classify?wait=20000', payload: alert });

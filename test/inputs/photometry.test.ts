@@ -61,8 +61,11 @@ describe('SkyPortal photometry', () => {
     assert.equal(p.band, 'lsstg');
   });
 
-  it('rejects the kilonova AT2017gfo photometry: 2MASS/PS1 bands are not supported', () =>
-    rejects(() => parsePhotometry(fixture('alerts/skyportal/AT2017gfo_optical.csv'), 'text/csv', { objectId: 'AT2017gfo' }), 422, /^\/line\/2\/filter$/));
+  it('reads the kilonova AT2017gfo photometry in its own bands (PS1, SDSS u, 2MASS)', () => {
+    const { content } = parsePhotometry(fixture('alerts/skyportal/AT2017gfo_optical.csv'), 'text/csv', { objectId: 'AT2017gfo' });
+    const count = (band: string) => content.points.filter((p) => p.band === band).length;
+    assert.deepEqual([count('ps1::g'), count('ps1::i'), count('sdssu'), count('2massh'), count('2massks')], [11, 17, 2, 11, 11]);
+  });
   it('rejects an unknown band ztfq', () => rejects(() => parsePhotometry(fixture('alerts/malformed/phot-band-ztfq.json')), 422, /^\/filter\/7$/));
   it('rejects unequal array lengths', () => rejects(() => parsePhotometry(fixture('alerts/malformed/phot-unequal.json')), 422, /^\/fluxerr$/));
   it('rejects a non-finite flux (1e999)', () => rejects(() => parsePhotometry(fixture('alerts/malformed/phot-overflow.json')), 422, /^\/flux\/1$/));

@@ -80,3 +80,25 @@ describe('preprocessLightCurve', () => {
     assert.equal(at(t.x, 2, 0, 3), -10);
   });
 });
+
+describe('bands outside the slots of the card', () => {
+  const withPs1 = { ...params, bands: { ...params.bands, g: [...params.bands.g, 'ps1::g'] } };
+  const points = (gBand: LightCurvePoint['band']): LightCurvePoint[] => [
+    { mjd: 100, band: gBand, kind: 'detection', flux: 50, fluxErr: 5 },
+    { mjd: 102, band: 'ztfr', kind: 'detection', flux: 80, fluxErr: 8 },
+    { mjd: 103, band: '2massh', kind: 'detection', flux: 900, fluxErr: 9 },
+  ];
+
+  it('fills a band the card maps to a slot like that slot\'s own bands, and ignores bands it maps nowhere', () => {
+    const viaPs1 = preprocessLightCurve(lc(points('ps1::g')), withPs1);
+    const viaLsst = preprocessLightCurve(lc(points('lsstg')), withPs1);
+    assert.deepEqual(viaPs1.x, viaLsst.x);
+    assert.deepEqual(viaPs1.meta, viaLsst.meta);
+    assert.ok(Math.abs(viaPs1.meta[0] - Math.log10(80)) < 1e-6, 'the 2MASS point does not set the peak');
+  });
+
+  it('refuses a light curve with no point in a band the model uses', () => {
+    assert.throws(() => preprocessLightCurve(lc([{ mjd: 100, band: '2massj', kind: 'detection', flux: 50, fluxErr: 5 }]), withPs1), InputError);
+    assert.throws(() => preprocessLightCurve(lc(points('ps1::g').slice(0, 1)), params), InputError, 'ps1::g without the mapping is unused');
+  });
+});

@@ -9,7 +9,11 @@ import numpy as np
 
 KIND = "lightcurve-grid-v1"
 SLOTS = ["g", "r", "i", "u", "z", "y"]
-BAND_SLOT = {"ztfg": 0, "lsstg": 0, "ztfr": 1, "lsstr": 1, "ztfi": 2, "lssti": 2, "lsstu": 3, "lsstz": 4, "lssty": 5}
+# The model is trained on ZTF and LSST bands; Pan-STARRS1 grizy and SDSS ugriz are close enough to the LSST filters
+# to share their slots (an approximation, stated in the card). Other bands (e.g. 2MASS) have no slot and are ignored.
+BAND_SLOT = {"ztfg": 0, "lsstg": 0, "ztfr": 1, "lsstr": 1, "ztfi": 2, "lssti": 2, "lsstu": 3, "lsstz": 4, "lssty": 5,
+             "ps1::g": 0, "ps1::r": 1, "ps1::i": 2, "ps1::z": 4, "ps1::y": 5,
+             "sdssg": 0, "sdssr": 1, "sdssi": 2, "sdssu": 3, "sdssz": 4}
 BIN_DAYS = 2.0
 PRE_DAYS = 40.0
 LENGTH = 96
