@@ -34,7 +34,7 @@ const numbers = { type: 'array', items: nullableNumber, maxItems: maxPoints } as
 
 export const skyPortalPhotometrySchema = {
   $id: 'SkyPortalPhotometry',
-  description: 'SkyPortal photometry: column form (arrays mjd, flux, fluxerr, zp, filter, scalar or array magsys; or mag, magerr, limiting_mag), or row form (an array of such rows, or {obj_id, data: [rows]}). Bands: ztfg ztfr ztfi lsstu lsstg lsstr lssti lsstz lssty; magsys ab.',
+  description: 'SkyPortal photometry: column form (arrays mjd, flux, fluxerr, zp, filter, scalar or array magsys; or mag, magerr, limiting_mag), or row form (an array of such rows, or {obj_id, data: [rows]}). Bands: ztfg ztfr ztfi, lsstu … lssty, ps1::g … ps1::y, sdssu … sdssz, 2massj 2massh 2massks (which of them a model uses is in its card); magsys ab.',
   anyOf: [
     {
       type: 'object',
