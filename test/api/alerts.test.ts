@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { assertFiveComponents } from '../helpers/assertions.js';
 import { fixture, fixtureBytes } from '../helpers/fixtures.js';
 import { rowCounts } from '../helpers/row-counts.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 import { startTestInstance, type TestInstance } from '../helpers/service.js';
 
 let instance: TestInstance;
@@ -133,8 +134,8 @@ describe('batches of alerts', () => {
   });
 });
 
-const shared = new URL('../../../shared/data/alerts/', import.meta.url).pathname;
-describe('every real alert file in ../shared/data/alerts', { skip: existsSync(shared) ? false : 'needs ../shared/data beside the checkout' }, () => {
+describe('every real alert file in the shared data', { skip: skipWithoutSharedData }, () => {
+  const shared = `${sharedData}alerts/`;
   const files: string[] = [];
   const walk = (dir: string) => {
     if (!existsSync(dir)) return;

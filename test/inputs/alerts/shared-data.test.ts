@@ -1,17 +1,12 @@
-/**
- * Every real alert file in ../shared/data, read in place (some may not be copied into the repo: the ZTF and
- * fink-alert-schemas files state no licence, lsst-alert_packet is GPL-3.0). Opt-in: skipped where a clone
- * of the repository has no ../shared beside it.
- */
+/** Every real alert file in the shared data, read in place; opt-in (test/helpers/shared-data.ts). */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseAlert } from '../../../src/inputs/alerts/index.js';
 import { InputError } from '../../../src/inputs/input-error.js';
 import { countKinds } from '../../../src/inputs/lightcurve.js';
+import { sharedData, skipWithoutSharedData as skip } from '../../helpers/shared-data.js';
 
-const root = new URL('../../../../shared/data/', import.meta.url);
-const skip = existsSync(root) ? false : 'no ../shared/data beside the repository (these tests read the shared real data in place)';
 
 type Expected = { objectId: string; kinds: [number, number, number]; survey: string } | { status: number; pointer: string };
 const files: Record<string, Expected> = {
@@ -34,10 +29,10 @@ const files: Record<string, Expected> = {
   'lightcurves/skyportal/skyportal/tests/api_tests/data/broker_cassettes/ampel_report.avro': { status: 422, pointer: '/avro/header/avro.schema' },
 };
 
-describe('real alert files in ../shared/data', { skip }, () => {
+describe('real alert files in the shared data', { skip }, () => {
   for (const [path, expected] of Object.entries(files)) {
     it(path, () => {
-      const body = readFileSync(new URL(path, root));
+      const body = readFileSync(`${sharedData}${path}`);
       if ('status' in expected) {
         assert.throws(() => parseAlert(body), (error: unknown) => {
           assert.ok(error instanceof InputError);
@@ -55,7 +50,7 @@ describe('real alert files in ../shared/data', { skip }, () => {
     });
   }
   it('the ZTF19abvhduf (SN Ia) candidate: g band, magpsf 18.1 region, drb ≈ 1', () => {
-    const { content } = parseAlert(readFileSync(new URL('alerts/fink-alert-schemas/ztf/template_schema_ZTF_3p3.avro', root)));
+    const { content } = parseAlert(readFileSync(`${sharedData}alerts/fink-alert-schemas/ztf/template_schema_ZTF_3p3.avro`));
     assert.equal(content.context.sourceId, '1048197683315015009');
     assert.ok(content.context.realBogus!.score > 0.99);
     assert.ok(Math.abs(content.context.hostDistanceArcsec! - 4.195110321044922) < 1e-9);
