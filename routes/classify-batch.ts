@@ -7,14 +7,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import { waitForJob } from '../src/events/wait-for-job.js';
 import { jobLinks } from '../src/http/links.js';
 import { sendProblem, type Problem } from '../src/http/problem.js';
-import { chooseModel } from '../src/inference/choose-model.js';
+import { chooseModel, spectrumLimitsOf } from '../src/inference/choose-model.js';
 import type { LoadedModel } from '../src/inference/ensemble-model.js';
 import { parseEachAlert } from '../src/inputs/alerts/index.js';
 import { InputError } from '../src/inputs/input-error.js';
 import { detectModality, parseObservations, type Body } from '../src/inputs/observation.js';
 import { submitObservation, type Observation } from '../src/intake.js';
 import type { Job, Modality } from '../src/provenance/records.js';
-import { registerBodyParsers, spectrumLimitsOf } from './bodies.js';
+import { registerBodyParsers } from './bodies.js';
 import { formatClassification, type ResultFormat } from './classifications.js';
 import { problemResponses } from './schemas.js';
 
@@ -95,10 +95,9 @@ const batchRoutes: FastifyPluginAsync = async (app) => {
       });
     }
     const contentType = request.headers['content-type'] ?? 'application/octet-stream';
-    const defaults = { spectrum: config.DEFAULT_SPECTRUM_MODEL, lightcurve: config.DEFAULT_LIGHTCURVE_MODEL };
     const chosen = new Map<Modality, LoadedModel>();
     const modelFor = (modality: Modality) => {
-      if (!chosen.has(modality)) chosen.set(modality, chooseModel(models, defaults, modality, query.model));
+      if (!chosen.has(modality)) chosen.set(modality, chooseModel(models, config, modality, query.model));
       return chosen.get(modality)!;
     };
 

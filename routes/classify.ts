@@ -5,13 +5,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { waitForJob } from '../src/events/wait-for-job.js';
 import { classificationLinks, jobLinks } from '../src/http/links.js';
 import { sendProblem } from '../src/http/problem.js';
-import { chooseModel } from '../src/inference/choose-model.js';
+import { chooseModel, spectrumLimitsOf } from '../src/inference/choose-model.js';
 import { InputError } from '../src/inputs/input-error.js';
 import { detectModality, parseObservations, type Body } from '../src/inputs/observation.js';
 import { submitObservation } from '../src/intake.js';
 import type { Modality } from '../src/provenance/records.js';
 import { observationBody, problemResponses } from './schemas.js';
-import { registerBodyParsers, spectrumLimitsOf } from './bodies.js';
+import { registerBodyParsers } from './bodies.js';
 
 const querystring = {
   type: 'object',
@@ -88,7 +88,7 @@ const classifyRoutes: FastifyPluginAsync = async (app) => {
       });
     }
     const modality = query.type ?? detectModality(request.body);
-    const choose = () => chooseModel(models, { spectrum: config.DEFAULT_SPECTRUM_MODEL, lightcurve: config.DEFAULT_LIGHTCURVE_MODEL }, modality, query.model);
+    const choose = () => chooseModel(models, config, modality, query.model);
     // A spectrum is checked against its model's window while parsing; other inputs are parsed first.
     const ensembleModel = modality === 'spectrum' ? choose() : undefined;
     const contentType = request.headers['content-type'] ?? 'application/octet-stream';

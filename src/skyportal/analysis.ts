@@ -2,15 +2,14 @@
  * SkyPortal's analysis-service contract, Candela's side: SkyPortal POSTs `{callback_url, callback_method,
  * invalid_after, analysis_resource_type, resource_id, inputs}` (inputs as CSV strings), Candela answers at
  * once, classifies, and POSTs `{status, message, analysis}` to `callback_url` before `invalid_after`.
- * Spectra are classified with the spectrum pipeline; photometry alone is answered with `status: "failure"`
- * until a light-curve model exists.
+ * Spectra go to the spectrum model, photometry alone to the light-curve model; a deployment without a
+ * light-curve model answers photometry with `status: "failure"` and the reason.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { InputError } from '../inputs/input-error.js';
 import { parseObservations } from '../inputs/observation.js';
-import { chooseModel } from '../inference/choose-model.js';
-import { spectrumLimitsOf } from '../../routes/bodies.js';
+import { chooseModel, spectrumLimitsOf } from '../inference/choose-model.js';
 import { submitObservation, type Observation } from '../intake.js';
 import type { LoadedModel } from '../inference/ensemble-model.js';
 import type { Service } from '../service.js';
@@ -78,9 +77,8 @@ function observationFrom(service: Service, body: AnalysisRequestBody, parameters
   const csv = spectra?.trim() ? spectra : lightCurveModelLoaded && photometry?.trim() ? photometry : undefined;
   if (!csv) return undefined;
   const modality = csv === spectra ? 'spectrum' : 'lightcurve';
-  const { config } = service;
   const requested = typeof parameters.model === 'string' ? parameters.model : undefined;
-  const model = chooseModel(service.models, { spectrum: config.DEFAULT_SPECTRUM_MODEL, lightcurve: config.DEFAULT_LIGHTCURVE_MODEL }, modality, requested);
+  const model = chooseModel(service.models, service.config, modality, requested);
   const [observation] = parseObservations(modality, csv, {
     contentType: 'text/csv',
     objectId: body.resource_id,
