@@ -1,6 +1,6 @@
 """One entry point: rebuild the spectrum-astranet artifact from ../shared/data with fixed seeds.
 
-    /usr/bin/python3 -m training.build [--data ../shared/data] [--stages all|data,train,export,sentinel,calibrate,golden,card]
+    /usr/bin/python3 -m training.build [--data ../shared/data] [--stages all|data,train,oe,export,sentinel,...,card]
 
 The data root may also come from $CANDELA_DATA. Intermediate results are cached under training/work/
 (git-ignored); delete it for a clean rebuild.
@@ -21,15 +21,15 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 WORK = os.environ.get("CANDELA_WORK") or os.path.join(HERE, "work")
-NAME, VERSION = "spectrum-astranet", "0.1.0"
+NAME, VERSION = "spectrum-astranet", "0.2.0"
 OUTDIR = os.environ.get("CANDELA_OUT") or os.path.join(REPO, "artifacts", NAME, VERSION)
 GOLDEN_DIR = os.environ.get("CANDELA_GOLDEN_DIR") or os.path.join(REPO, "test", "golden")
 SPLIT_SEED = 20261123
 DATA_SEED = 1234
 MEMBER_SEEDS = [11, 22, 33]
-EPOCHS = 7
+EPOCHS = 12
 PER_OBJECT = 16   # object-balanced renders per calibration / test object (cal_obj, test_obj)
-STAGES = ["data", "train", "export", "sentinel", "infer", "baseline", "calibrate", "golden", "check", "card"]
+STAGES = ["data", "train", "oe", "export", "sentinel", "infer", "baseline", "calibrate", "golden", "check", "card"]
 
 
 def log(msg):
@@ -69,27 +69,45 @@ def load_data():
         return pickle.load(fh)
 
 
-def stage_train(recipe="v0.1"):
-    """recipe 'v0.1': the recipe of the shipped members (one checkpoint per seed); 'astranet': paper Appendix B
-    (SupCon, confusion penalty, attention entropy, MixUp, EMA, best + SWA checkpoints: 2 members per seed)."""
-    from .train import train_member, train_member_astranet
-    d = load_data()
-    sets = d["sets"]
-    hist = {}
-    t = time.time()
+def uncached_members(suffix):
+    """(seed, work/member_<seed><suffix>.pt) for the seeds whose file is not there yet."""
     for s in MEMBER_SEEDS:
-        path = os.path.join(WORK, f"member_{s}.pt")
+        path = os.path.join(WORK, f"member_{s}{suffix}.pt")
         if os.path.exists(path):
-            log(f"member {s}: cached")
-            continue
-        if recipe == "astranet":
-            m, m2, h = train_member_astranet(s, sets["train"], sets["val_comb"], epochs=EPOCHS, log=log)
-            torch.save({"state": m.state_dict(), "state_swa": m2.state_dict(), "hist": h, "recipe": recipe}, path)
+            log(f"{os.path.basename(path)}: cached")
         else:
-            m, h = train_member(s, sets["train"], sets["val_comb"], epochs=EPOCHS, log=log)
-            torch.save({"state": m.state_dict(), "hist": h, "recipe": recipe}, path)
-        hist[s] = h
+            yield s, path
+
+
+def stage_train():
+    """Paper Appendix B recipe (train.train_member): per seed the best-validation EMA weights and the SWA of the
+    EMA weights of the last third of the epochs, i.e. 2 checkpoints per seed."""
+    from .train import train_member
+    sets = load_data()["sets"]
+    t = time.time()
+    for s, path in uncached_members(""):
+        m, m2, h = train_member(s, sets["train"], sets["val_comb"], epochs=EPOCHS, log=log)
+        torch.save({"state": m.state_dict(), "state_swa": m2.state_dict(), "hist": h}, path)
     log(f"train: done ({time.time() - t:.0f}s)")
+
+
+def stage_oe():
+    """Outlier-exposure copies of both checkpoints of every seed (train.outlier_exposure_finetune, rare fold A
+    only), for the Sentinel; the checkpoints as trained stay the classifier."""
+    from .train import OE_STEPS, evaluate_member, outlier_exposure_finetune
+    from .export_onnx import CHECKPOINTS, _members
+    sets = load_data()["sets"]
+    t = time.time()
+    for s, path in uncached_members("_oe"):
+        out, hist = {}, []
+        for name, member in zip(CHECKPOINTS, _members(os.path.join(WORK, f"member_{s}.pt"))):
+            outlier_exposure_finetune(member, sets["train"], sets["rareA"], s, log=log)
+            acc, mr = evaluate_member(member, sets["val_comb"])
+            hist.append({"checkpoint": name, "oe_steps": OE_STEPS, "val_acc": acc, "val_macro_recall": mr})
+            log(f"seed {s} {name} after outlier exposure: val acc {acc:.3f} macro recall {mr:.3f}")
+            out[name] = member.state_dict()
+        torch.save({**out, "hist": hist}, path)
+    log(f"oe: done ({time.time() - t:.0f}s)")
 
 
 def stage_check():
@@ -108,8 +126,6 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None, help="data root (default $CANDELA_DATA or ../shared/data)")
     ap.add_argument("--stages", default="all")
-    ap.add_argument("--recipe", default="v0.1", choices=["v0.1", "astranet"],
-                    help="training recipe (v0.1 = the shipped members; astranet = paper Appendix B, 6 members)")
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
     os.makedirs(WORK, exist_ok=True)
@@ -122,7 +138,9 @@ def main(argv=None):
         if st == "data":
             stage_data(root)
         elif st == "train":
-            stage_train(a.recipe)
+            stage_train()
+        elif st == "oe":
+            stage_oe()
         elif st == "export":
             from .export_onnx import stage_export
             stage_export(WORK, OUTDIR, MEMBER_SEEDS, log)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuild artifacts/spectrum-astranet/0.1.0 and test/golden/spectrum-astranet-0.1.0.json from the shared data.
+# Rebuild artifacts/spectrum-astranet/0.2.0 and test/golden/spectrum-astranet-0.2.0.json from the shared data.
 # usage: training/build.sh [DATA_ROOT]   (default: $CANDELA_DATA or ../shared/data relative to the repo)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,8 +6,8 @@ import ort from 'onnxruntime-node';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const repo = path.dirname(here);
-const dir = process.argv[2] ?? path.join(repo, 'artifacts/spectrum-astranet/0.1.0');
-const goldenFile = process.argv[3] ?? path.join(repo, 'test/golden/spectrum-astranet-0.1.0.json');
+const dir = process.argv[2] ?? path.join(repo, 'artifacts/spectrum-astranet/0.2.0');
+const goldenFile = process.argv[3] ?? path.join(repo, 'test/golden/spectrum-astranet-0.2.0.json');
 const checkFile = process.argv[4] ?? path.join(here, 'work/check_inputs.json');
 const outFile = process.argv[5] ?? path.join(here, 'work/ort_check.json');
 
@@ -21,9 +21,20 @@ let L = card?.input?.preprocessing?.length ?? 1024;
 const T = (a, dims) => new ort.Tensor('float32', Float32Array.from(a), dims);
 const maxDiff = (a, b) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; };
 
+// the Sentinel reads the classifier outputs named by its inputs (oe_* for spectrum-astranet), as the service does
+const sentinelFeeds = (outputs) => Object.fromEntries(sen.inputNames.map((n) => [n, outputs[n]]));
+const dimsOf = (g, name) => {
+  const K = g.classifier.fine_logits.length;
+  const n = g.classifier[name].length;
+  if (name.endsWith('fine_logits')) return [1, K];
+  if (name.endsWith('embedding')) return [1, n];
+  const M = g.classifier[name.replace('coarse_probs', 'fine_probs')].length / K;
+  return [1, M, n / M];
+};
+
 async function runAll(x, meta, B) {
   const c = await cls.run({ x: T(x, [B, 3, L]), meta: T(meta, [B, 4]) });
-  const s = await sen.run({ fine_probs: c.fine_probs, coarse_probs: c.coarse_probs, embedding: c.embedding, fine_logits: c.fine_logits });
+  const s = await sen.run(sentinelFeeds(c));
   return { c, s };
 }
 
@@ -34,19 +45,14 @@ for (const g of golden.cases) {
   L = g.tensor.x.length / 3;
   const { c, s } = await runAll(g.tensor.x, g.tensor.meta, 1);
   const r = { name: g.name };
-  for (const k of ['fine_probs', 'coarse_probs', 'embedding', 'fine_logits']) r[k] = maxDiff(c[k].data, g.classifier[k]);
+  for (const k of cls.outputNames) r[k] = maxDiff(c[k].data, g.classifier[k]);
   r.ad_scores = maxDiff(s.ad_scores.data, g.sentinel.ad_scores);
   r.ad_score = Math.abs(s.ad_score.data[0] - g.sentinel.ad_score);
   // sentinel fed with the golden (torch) classifier outputs
-  const M = g.classifier.fine_probs.length / g.classifier.fine_logits.length;
-  const K = g.classifier.fine_logits.length;
-  const s2 = await sen.run({
-    fine_probs: T(g.classifier.fine_probs, [1, M, K]), coarse_probs: T(g.classifier.coarse_probs, [1, M, g.classifier.coarse_probs.length / M]),
-    embedding: T(g.classifier.embedding, [1, g.classifier.embedding.length]), fine_logits: T(g.classifier.fine_logits, [1, K]),
-  });
+  const s2 = await sen.run(Object.fromEntries(sen.inputNames.map((n) => [n, T(g.classifier[n], dimsOf(g, n))])));
   r.ad_scores_from_golden_inputs = maxDiff(s2.ad_scores.data, g.sentinel.ad_scores);
   r.ad_score_from_golden_inputs = Math.abs(s2.ad_score.data[0] - g.sentinel.ad_score);
-  for (const k of ['fine_probs', 'coarse_probs', 'embedding', 'fine_logits', 'ad_scores', 'ad_score']) worst = Math.max(worst, r[k]);
+  for (const k of [...cls.outputNames, 'ad_scores', 'ad_score']) worst = Math.max(worst, r[k]);
   report.golden.push(r);
 }
 report.golden_max_abs_diff = worst;
@@ -68,7 +74,7 @@ if (!fs.existsSync(checkFile)) {
 if (fs.existsSync(checkFile)) {
   const ci = JSON.parse(fs.readFileSync(checkFile, 'utf8'));
   const { c, s } = await runAll(ci.x, ci.meta, ci.n);
-  for (const k of ['fine_probs', 'coarse_probs', 'embedding', 'fine_logits']) report.batch[k] = maxDiff(c[k].data, ci[k]);
+  for (const k of cls.outputNames) report.batch[k] = maxDiff(c[k].data, ci[k]);
   report.batch.ad_scores = maxDiff(s.ad_scores.data, ci.ad_scores);
   report.batch.ad_score = maxDiff(s.ad_score.data, ci.ad_score);
   let flips = 0; for (let i = 0; i < ci.ad_scores.length; i++) if (Math.abs(s.ad_scores.data[i] - ci.ad_scores[i]) > 1e-6) flips++;

@@ -49,6 +49,9 @@ SAGE_BANKS = {
 # hydrogen-poor transient (Poznanski+2010), not superluminous.
 SLSN_EXCLUDE = {"2002bj"}
 
+# one object under two survey names in different banks (after norm_name)
+ALIASES = {"asassn-15lh": "2015l"}   # ASASSN-15lh = SN 2015L: SESNtemple SLSN-Ic, snid-sage TDE
+
 
 def norm_name(name: str) -> str:
     """Normalise an object name so that copies under two names map to one object id."""
@@ -67,7 +70,7 @@ def norm_name(name: str) -> str:
     m = re.match(r"^(\d{2})([a-z]{2,3})$", n)  # Williamson short names like 10as, 16coi
     if m:
         n = "20" + n
-    return n
+    return ALIASES.get(n, n)
 
 
 @dataclass
@@ -226,12 +229,13 @@ def load_all(root):
     load_slsn_raw(b, root)
     load_sage(b, root)
     b.finalize()
-    # an object must carry one label: drop conflicting copies (keep the majority label)
-    from collections import Counter, defaultdict
-    labs = defaultdict(Counter)
+    # an object must carry one label: an object filed under two classes (ASASSN-15lh: SLSN-I in one bank, TDE in
+    # another, and debated in the literature) is dropped, as IRIS drops multi-label objects (paper Sec. III)
+    from collections import defaultdict
+    labs = defaultdict(set)
     for o, l in zip(b.obj, b.label):
-        labs[o][l] += 1
-    keep = np.array([labs[o].most_common(1)[0][0] == l for o, l in zip(b.obj, b.label)])
+        labs[o].add(l)
+    keep = np.array([len(labs[o]) == 1 for o in b.obj])
     if not keep.all():
         b = subset(b, keep)
     return b

@@ -51,7 +51,7 @@ def make_case(bank, gals, split, label, where, instrument, zgiven, seed, ens, P,
             req["redshift"] = z
         x, meta = preprocess(req["wavelengths"], req["fluxes"], redshift=req.get("redshift"))
         o = run_ensemble(ens, x[None], meta[None])
-        raw, ranks, ad = sn.full(P, o["fine_probs"], o["coarse_probs"], o["embedding"], o["fine_logits"])
+        raw, ranks, ad = sn.full(P, *sn.inputs_of(o, sn.INPUTS_OE))
         # keep only cases whose raw scores are not within float32 noise of a reference value (a rank step
         # there would make ORT (float32) and numpy (float64) differ by 1/1024)
         gap = np.min(np.abs(P["ref_sorted"] - raw[0][:, None]), axis=1)
@@ -68,7 +68,7 @@ def make_case(bank, gals, split, label, where, instrument, zgiven, seed, ens, P,
             "label": label,
             "request": req,
             "tensor": {"x": _f(x), "meta": _f(meta)},
-            "classifier": {k: _f(o[k][0]) for k in ["fine_probs", "coarse_probs", "embedding", "fine_logits"]},
+            "classifier": {k: _f(v[0]) for k, v in o.items()},
             "sentinel": {"ad_scores": _f(ranks[0]), "ad_score": float(ad[0]), "raw_scores": _f(raw[0])},
             "confidence": {"0.05": conf["0.05"], "0.1": conf["0.1"]},
         }
@@ -122,7 +122,7 @@ def stage_golden(root, work, outdir, gdir, log):
         "model": NAME, "version": VERSION,
         "tolerance": 1e-5,
         "notes": "request -> tensor: preprocessing spectrum-grid-v1 (artifacts/README.md). classifier: torch, "
-                 "batch of 1. sentinel: numpy float64 from the classifier outputs above (raw_scores are the "
+                 "batch of 1. sentinel: numpy float64 from the oe_* classifier outputs above (raw_scores are the "
                  "un-normalised scores, for debugging only). confidence: calibration.json of this version.",
         "cases": cases,
     }
@@ -139,7 +139,7 @@ def stage_golden(root, work, outdir, gdir, log):
     X = np.concatenate([ts[0][:48], rb[0][:16]])
     M = np.concatenate([ts[1][:48], rb[1][:16]])
     o = run_ensemble(ens, X, M)
-    raw, ranks, ad = sn.full(P, o["fine_probs"], o["coarse_probs"], o["embedding"], o["fine_logits"])
+    raw, ranks, ad = sn.full(P, *sn.inputs_of(o, sn.INPUTS_OE))
     chk = {"n": int(len(X)), "L": int(X.shape[2]), "x": _f(X), "meta": _f(M),
            **{k: _f(o[k]) for k in o}, "ad_scores": _f(ranks), "ad_score": _f(ad)}
     with open(os.path.join(work, "check_inputs.json"), "w") as fh:

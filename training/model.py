@@ -1,4 +1,4 @@
-"""Small ASTRANet-style 1-D CNN (v0.1): multi-scale stem, dilated residual blocks, FiLM from
+"""Small ASTRANet-style 1-D CNN: multi-scale stem, dilated residual blocks, FiLM from
 optional metadata (validity bits), multi-head attention pooling, embedding, coarse head and a fine
 head that reads the coarse softmax under stop-gradient. `Ensemble` wraps M members in one graph."""
 from __future__ import annotations
@@ -73,8 +73,8 @@ class SpecNet(nn.Module):
         self.coarse = nn.Sequential(nn.Linear(emb, 64), nn.GELU(), nn.Dropout(0.3), nn.Linear(64, n_coarse))
         self.fine = nn.Sequential(nn.Linear(emb + n_coarse, 96), nn.GELU(), nn.Dropout(0.3), nn.Linear(96, n_fine))
         if projection_heads:
-            # contrastive projection heads (recipe 'astranet', training only: forward does not use them, so they
-            # are not in the exported graph). Off by default so that recipe 'v0.1' draws the same random numbers.
+            # contrastive projection heads (SupCon losses, training only: forward does not use them, so they are
+            # not in the exported graph)
             self.zproj_fine = nn.Sequential(nn.Linear(emb, 128), nn.GELU(), nn.Linear(128, 128), nn.GELU(),
                                             nn.Linear(128, 64))
             self.zproj_coarse = nn.Sequential(nn.Linear(emb, 64), nn.GELU(), nn.Linear(64, 64), nn.GELU(),
@@ -111,15 +111,18 @@ FULL_SIZE = dict(stem_ch=32, ch=96, dilations=(1, 2, 4, 8, 16, 32), emb=192, hea
 
 class Ensemble(nn.Module):
     """All members in one graph: fine_probs [B,M,K], coarse_probs [B,M,Kc], embedding [B,D] (mean),
-    fine_logits [B,K] (mean)."""
+    fine_logits [B,K] (mean). With `oe_members` (the same checkpoints after outlier-exposure fine-tuning, which
+    only the Sentinel reads) the same four outputs of those follow, as oe_fine_probs ... oe_fine_logits."""
 
-    def __init__(self, members):
+    def __init__(self, members, oe_members=()):
         super().__init__()
         self.members = nn.ModuleList(members)
+        self.oe_members = nn.ModuleList(oe_members)
 
-    def forward(self, x, meta):
+    @staticmethod
+    def _run(members, x, meta):
         fp, cp, es, zs = [], [], [], []
-        for m in self.members:
+        for m in members:
             zf, zc, e = m(x, meta)
             fp.append(torch.softmax(zf, dim=-1))
             cp.append(torch.softmax(zc, dim=-1))
@@ -130,3 +133,9 @@ class Ensemble(nn.Module):
         embedding = torch.stack(es, dim=1).mean(dim=1)
         fine_logits = torch.stack(zs, dim=1).mean(dim=1)
         return fine_probs, coarse_probs, embedding, fine_logits
+
+    def forward(self, x, meta):
+        out = self._run(self.members, x, meta)
+        if len(self.oe_members):
+            out = out + self._run(self.oe_members, x, meta)
+        return out

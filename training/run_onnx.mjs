@@ -3,8 +3,8 @@
 // the exact graphs that are served (also when the trained torch members are not cached).
 // usage: node training/run_onnx.mjs ARTIFACT_DIR WORK_ORT_DIR set1 [set2 ...]
 //   reads  WORK_ORT_DIR/<set>.x (float32 [N,3,L]) and <set>.meta (float32 [N,4]); L from card or 1024
-//   writes WORK_ORT_DIR/<set>.<output> (float32) for fine_probs, coarse_probs, embedding, fine_logits,
-//          ad_scores, ad_score, and WORK_ORT_DIR/<set>.json with the shapes
+//   writes WORK_ORT_DIR/<set>.<output> (float32) for every classifier output (fine_probs, coarse_probs, embedding,
+//          fine_logits, and the oe_* copies where the graph has them), ad_scores, ad_score, and WORK_ORT_DIR/<set>.json with the shapes
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -17,7 +17,7 @@ const cardPath = path.join(dir, 'card.json');
 const card = fs.existsSync(cardPath) ? JSON.parse(fs.readFileSync(cardPath, 'utf8')) : {};
 const L = card?.input?.preprocessing?.length ?? 1024;
 const readF32 = (p) => { const b = fs.readFileSync(p); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
-const names = ['fine_probs', 'coarse_probs', 'embedding', 'fine_logits', 'ad_scores', 'ad_score'];
+const names = [...cls.outputNames, 'ad_scores', 'ad_score'];
 const B = 64;
 for (const s of sets) {
   const x = readF32(path.join(odir, `${s}.x`));
@@ -32,7 +32,7 @@ for (const s of sets) {
       x: new ort.Tensor('float32', x.slice(i * 3 * L, (i + b) * 3 * L), [b, 3, L]),
       meta: new ort.Tensor('float32', meta.slice(i * 4, (i + b) * 4), [b, 4]),
     });
-    const r = await sen.run({ fine_probs: c.fine_probs, coarse_probs: c.coarse_probs, embedding: c.embedding, fine_logits: c.fine_logits });
+    const r = await sen.run(Object.fromEntries(sen.inputNames.map((k) => [k, c[k]])));
     const all = { ...c, ...r };
     for (const k of names) { parts[k].push(Float32Array.from(all[k].data)); dims[k] = [n, ...all[k].dims.slice(1)]; }
   }

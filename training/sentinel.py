@@ -3,7 +3,9 @@ ONNX math), rank normalisation against an in-distribution validation reference, 
 combiner exported by our own converter to ai.onnx.ml TreeEnsembleRegressor + Sigmoid.
 
 Convention: higher = more anomalous. Inputs are the classifier outputs; p = member-mean fine
-softmax, pc = member-mean coarse softmax, z = member-mean fine logits, e = member-mean embedding.
+softmax, pc = member-mean coarse softmax, z = member-mean fine logits, e = member-mean embedding. For
+spectrum-astranet these are the outputs of the outlier-exposure copies of the members (INPUTS_OE: oe_fine_probs ...);
+the light-curve model feeds the plain ones (INPUTS).
 """
 from __future__ import annotations
 
@@ -33,6 +35,13 @@ MRS_K = 12
 GMM_J = 2
 N_REF_KNN = 2048
 HEC_W = (1.0, 0.5, 1.0)
+INPUTS = ("fine_probs", "coarse_probs", "embedding", "fine_logits")
+INPUTS_OE = tuple("oe_" + n for n in INPUTS)
+
+
+def inputs_of(o, names=INPUTS):
+    """The classifier outputs in `o` (a dict by output name) that the Sentinel reads, in its input order."""
+    return tuple(o[n] for n in names)
 
 
 # ----------------------------------------------------------------------------------------- fitting
@@ -282,11 +291,11 @@ def _tree_attrs(trees, target_scale=1.0):
     return a
 
 
-def build_onnx(P, path):
+def build_onnx(P, path, input_names=INPUTS):
     g = G()
     K, D = P["K"], P["D"]
     f32 = lambda a: np.asarray(a, np.float32)
-    FP, CP, E, Z = "fine_probs", "coarse_probs", "embedding", "fine_logits"
+    FP, CP, E, Z = input_names
     p = g.op("ReduceMean", [FP], axes=[1], keepdims=0)                       # [B,K]
     pc = g.op("ReduceMean", [CP], axes=[1], keepdims=0)                      # [B,Kc]
     yhat = g.op("ArgMax", [p], axis=1, keepdims=1)                           # [B,1] int64
@@ -418,14 +427,12 @@ def stage_sentinel(work, outdir, log, seed=7):
         O = pickle.load(fh)
     with open(os.path.join(work, "data.pkl"), "rb") as fh:
         D = pickle.load(fh)
-    tf = O["train_fit"]
-    K = tf["fine_logits"].shape[1]
-    P = fit(tf["embedding"], D["sets"]["train_fit"][2], K, seed=seed)
-    P["M"] = tf["fine_probs"].shape[1]
+    fp, _, emb, z = inputs_of(O["train_fit"], INPUTS_OE)
+    P = fit(emb, D["sets"]["train_fit"][2], z.shape[1], seed=seed)
+    P["M"] = fp.shape[1]
 
     def raw(name):
-        o = O[name]
-        return raw_scores(P, o["fine_probs"], o["coarse_probs"], o["embedding"], o["fine_logits"])
+        return raw_scores(P, *inputs_of(O[name], INPUTS_OE))
 
     ref = raw("val_ref")
     assert ref.shape[0] == 1024
@@ -439,14 +446,13 @@ def stage_sentinel(work, outdir, log, seed=7):
     mine = eval_trees(P["xgb_trees"], Rid.astype(np.float32), agg="SUM") + P["xgb_base"]
     log(f"sentinel: xgboost converter max |margin diff| = {np.abs(chk - mine).max():.2e}")
     assert np.abs(chk - mine).max() < 1e-4
-    build_onnx(P, os.path.join(outdir, "sentinel.onnx"))
+    build_onnx(P, os.path.join(outdir, "sentinel.onnx"), INPUTS_OE)
     with open(os.path.join(work, "sentinel.pkl"), "wb") as fh:
         pickle.dump(P, fh, protocol=4)
     # evaluation on held-out test ID vs rare fold B (never seen by the combiner)
     res = {}
     for name in ["val_comb", "cal", "test", "rareA", "rareB"]:
-        o = O[name]
-        r, rk, ad = full(P, o["fine_probs"], o["coarse_probs"], o["embedding"], o["fine_logits"])
+        r, rk, ad = full(P, *inputs_of(O[name], INPUTS_OE))
         res[name] = {"raw": r, "ranks": rk, "ad": ad}
     with open(os.path.join(work, "sentinel_out.pkl"), "wb") as fh:
         pickle.dump(res, fh, protocol=4)
