@@ -29,7 +29,8 @@ DATA_SEED = 1234
 MEMBER_SEEDS = [11, 22, 33]
 EPOCHS = 12
 PER_OBJECT = 16   # object-balanced renders per calibration / test object (cal_obj, test_obj)
-STAGES = ["data", "train", "oe", "export", "sentinel", "infer", "baseline", "calibrate", "golden", "check", "card"]
+STAGES = ["data", "train", "oe", "export", "sentinel", "infer", "baseline", "calibrate", "real", "golden", "check",
+          "card"]
 
 
 def log(msg):
@@ -156,6 +157,9 @@ def main(argv=None):
         elif st == "calibrate":
             from .calibrate import stage_calibrate_spectrum
             stage_calibrate_spectrum(root, WORK, OUTDIR, log)
+        elif st == "real":
+            from .real import stage_real
+            stage_real(root, WORK, OUTDIR, log)
         elif st == "golden":
             from .golden import stage_golden
             stage_golden(root, WORK, OUTDIR, GOLDEN_DIR, log)

@@ -39,6 +39,9 @@ def stage_card(root, work, outdir, log):
         D = pickle.load(fh)
     with open(os.path.join(work, "metrics.json")) as fh:
         metrics = json.load(fh)
+    if os.path.exists(os.path.join(work, "real.json")):
+        with open(os.path.join(work, "real.json")) as fh:
+            metrics["real_spectra"] = json.load(fh)
     ort = {}
     if os.path.exists(os.path.join(work, "ort_check.json")):
         with open(os.path.join(work, "ort_check.json")) as fh:

@@ -15,15 +15,13 @@ import numpy as np
 SETS = ["cal", "cal_obj", "test", "test_obj", "rareA", "rareB", "val_comb"]
 
 
-def stage_infer(work, outdir, log):
+def run_served(outdir, odir, sets):
+    """Run classifier.onnx + sentinel.onnx of `outdir` with onnxruntime-node on {name: (X [N,3,L], M [N,4])};
+    returns {name: {output: array}} with the Sentinel's outputs as `ad` [N] and `ranks` [N,S], and the runner's
+    log line."""
     here = os.path.dirname(os.path.abspath(__file__))
-    odir = os.path.join(work, "ort")
     os.makedirs(odir, exist_ok=True)
-    with open(os.path.join(work, "data.pkl"), "rb") as fh:
-        D = pickle.load(fh)
-    sets = [s for s in SETS if s in D["sets"]]
-    for s in sets:
-        X, M = D["sets"][s][0], D["sets"][s][1]
+    for s, (X, M) in sets.items():
         np.ascontiguousarray(X, np.float32).tofile(os.path.join(odir, f"{s}.x"))
         np.ascontiguousarray(M, np.float32).tofile(os.path.join(odir, f"{s}.meta"))
     r = subprocess.run(["node", os.path.join(here, "run_onnx.mjs"), outdir, odir, *sets],
@@ -40,9 +38,17 @@ def stage_infer(work, outdir, log):
         out[s]["ranks"] = out[s].pop("ad_scores")
         for ext in ("x", "meta"):
             os.remove(os.path.join(odir, f"{s}.{ext}"))
+    return out, r.stdout.strip().replace("\n", "; ")
+
+
+def stage_infer(work, outdir, log):
+    with open(os.path.join(work, "data.pkl"), "rb") as fh:
+        D = pickle.load(fh)
+    sets = {s: (D["sets"][s][0], D["sets"][s][1]) for s in SETS if s in D["sets"]}
+    out, line = run_served(outdir, os.path.join(work, "ort"), sets)
     with open(os.path.join(work, "ort_outputs.pkl"), "wb") as fh:
         pickle.dump(out, fh, protocol=4)
-    log("infer: " + r.stdout.strip().replace("\n", "; "))
+    log("infer: " + line)
 
 
 def load(work):

@@ -452,6 +452,23 @@ def _spectrum_report(c):
         f"{k} {v:.3f} / {m['rare_recall_1pct_far_per_score'][k]:.3f}" for k, v in m["rare_auroc_per_score"].items())
       + " (AUROC / recall @ 1% FAR).")
 
+    # ---------------------------------------------------------------- real spectra
+    rs = m.get("real_spectra")
+    if rs:
+        A("\n## Real spectra (SkyPortal demo data)\n")
+        A("Every number above is on spectra rendered from templates. These are the only real reductions in the shared "
+          f"data; the served artifact, no redshift given, prediction set at α = {rs['alpha']}:\n")
+        A("| spectrum | label | predicted | p̄ | prediction set | p_M | s_AD | decision |")
+        A("|---|---|---|---|---|---|---|---|")
+        for r in rs["spectra"]:
+            A(f"| {r['what']} (`{os.path.basename(r['file'])}`) | {r['label'] or 'none given'} | {r['predicted']} | "
+              f"{r['top1']:.2f} | {', '.join(r['predictionSet']) or '∅'} | {r['pValue']:.3f} | {r['adScore']:.3f} | "
+              f"{r['decision']} |")
+        A("\nFour spectra are an anecdote, not a measurement, but they point the same way as the light-curve model's real "
+          "data: the template-rendered training distribution is not yet the distribution of real SEDM / SPRAT / SNIFS "
+          "reductions, so treat the spectrum model's "
+          "answers on real data as provisional; a labelled set of real ZTF spectra is what would change that.")
+
     # ---------------------------------------------------------------- ORT
     o = m.get("onnxruntime") or {}
     if o:
