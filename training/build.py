@@ -96,12 +96,12 @@ def stage_oe():
     """Outlier-exposure copies of both checkpoints of every seed (train.outlier_exposure_finetune, rare fold A
     only), for the Sentinel; the checkpoints as trained stay the classifier."""
     from .train import OE_STEPS, evaluate_member, outlier_exposure_finetune
-    from .export_onnx import CHECKPOINTS, _members
+    from .export_onnx import CHECKPOINTS, load_checkpoints
     sets = load_data()["sets"]
     t = time.time()
     for s, path in uncached_members("_oe"):
         out, hist = {}, []
-        for name, member in zip(CHECKPOINTS, _members(os.path.join(WORK, f"member_{s}.pt"))):
+        for name, member in zip(CHECKPOINTS, load_checkpoints(os.path.join(WORK, f"member_{s}.pt"))):
             outlier_exposure_finetune(member, sets["train"], sets["rareA"], s, log=log)
             acc, mr = evaluate_member(member, sets["val_comb"])
             hist.append({"checkpoint": name, "oe_steps": OE_STEPS, "val_acc": acc, "val_macro_recall": mr})

@@ -12,6 +12,7 @@ import numpy as np
 
 from .calibrate import COARSE
 from .data import FINE
+from .export_onnx import CHECKPOINTS
 from .model import FINE_TO_COARSE
 from .preprocess import card_block
 from .sentinel import SCORES
@@ -76,7 +77,7 @@ def stage_card(root, work, outdir, log):
         specs = Counter(l for o, l in zip(bank.obj, bank.label) if split[o] == sname)
         per_split[sname] = {"objects": dict(sorted(objs.items())), "spectra": dict(sorted(specs.items()))}
     sets = {k: len(v[0]) for k, v in D["sets"].items()}
-    n_members = 2 * len(MEMBER_SEEDS)   # best + SWA per seed
+    n_members = len(CHECKPOINTS) * len(MEMBER_SEEDS)   # best + SWA per seed
     files = {f: sha256(os.path.join(outdir, f)) for f in ["classifier.onnx", "sentinel.onnx", "calibration.json"]}
     sizes = {f: os.path.getsize(os.path.join(outdir, f)) for f in files}
     pre = card_block()

@@ -23,7 +23,7 @@ OE_OUTPUTS = ["oe_" + n for n in OUTPUTS]
 CHECKPOINTS = ["state", "state_swa"]   # per seed: best-validation EMA weights, SWA of the EMA weights
 
 
-def _members(path):
+def load_checkpoints(path):
     ck = torch.load(path)
     out = []
     for name in CHECKPOINTS:
@@ -37,15 +37,15 @@ def _members(path):
 def load_ensemble(work, seeds):
     """Members in graph order: seed-major, then checkpoint (best, swa); the same order again for the
     outlier-exposure copies (work/member_<seed>_oe.pt, written by the `oe` stage)."""
-    members = [m for s in seeds for m in _members(os.path.join(work, f"member_{s}.pt"))]
-    oe = [m for s in seeds for m in _members(os.path.join(work, f"member_{s}_oe.pt"))]
+    members = [m for s in seeds for m in load_checkpoints(os.path.join(work, f"member_{s}.pt"))]
+    oe = [m for s in seeds for m in load_checkpoints(os.path.join(work, f"member_{s}_oe.pt"))]
     ens = Ensemble(members, oe)
     ens.eval()
     return ens
 
 
 def output_names(ens):
-    return OUTPUTS + (OE_OUTPUTS if len(getattr(ens, "oe_members", ())) else [])
+    return OUTPUTS + (OE_OUTPUTS if len(ens.oe_members) else [])
 
 
 def run_ensemble(ens, X, M, bs=512):

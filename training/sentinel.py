@@ -39,7 +39,7 @@ INPUTS = ("fine_probs", "coarse_probs", "embedding", "fine_logits")
 INPUTS_OE = tuple("oe_" + n for n in INPUTS)
 
 
-def inputs_of(o, names=INPUTS):
+def inputs_of(o, names):
     """The classifier outputs in `o` (a dict by output name) that the Sentinel reads, in its input order."""
     return tuple(o[n] for n in names)
 
